@@ -1,0 +1,210 @@
+//! Retries with server-hinted backoff, an idempotency rule and a shared budget.
+//!
+//! What is retried (after at most `max_retries` retries, default 2):
+//!
+//! | outcome | idempotent request | non-idempotent request |
+//! |---|---|---|
+//! | connect failure (nothing sent) | retry | retry |
+//! | attempt timeout, other transport error | retry | no: it may have been processed |
+//! | `should-retry` header `true` / `false` | retry / never | retry / never |
+//! | 429 | retry | retry |
+//! | 408, 409, ≥ 500 | retry | no |
+//! | any other status | no | no |
+//!
+//! The wait is the server's `retry-after-ms` / `retry-after` hint when `0 < d ≤ 60 s`, else
+//! `min(0.5 s · 2^n, 8 s)` minus up to 25 % jitter ([`backoff`]). A retry whose wait would end
+//! after the call's [`Deadline`](crate::timeout::Deadline) is not made, and every retry must be
+//! paid for from a [`TpsBudget`] shared by all clones of the layer.
+//!
+//! ```
+//! use boltz_api_layers::retry::RetryLayer;
+//! use bytes::Bytes;
+//! use http_body_util::Full;
+//! use std::sync::{Arc, atomic::{AtomicU32, Ordering}};
+//! use tower::{Layer, ServiceExt, service_fn};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), tower::BoxError> {
+//! let calls = Arc::new(AtomicU32::new(0));
+//! let seen = calls.clone();
+//! let svc = RetryLayer::new(2).layer(service_fn(move |_req: http::Request<Full<Bytes>>| {
+//!     let n = seen.fetch_add(1, Ordering::SeqCst);
+//!     async move {
+//!         let status = if n == 0 { 503 } else { 200 };
+//!         Ok::<_, tower::BoxError>(http::Response::builder().status(status).body(Bytes::new())?)
+//!     }
+//! }));
+//! let res = svc.oneshot(http::Request::get("http://localhost/").body(Full::default())?).await?;
+//! assert_eq!(res.status(), 200);
+//! assert_eq!(calls.load(Ordering::SeqCst), 2);
+//! # Ok(()) }
+//! ```
+
+pub mod backoff;
+mod policy;
+
+pub use policy::RetryPolicy;
+pub use tower::retry::budget::TpsBudget;
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{HeaderName, HeaderValue, Method, Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::BoxError;
+
+/// Whether replaying a request is safe; read by the retry policy from the request extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Idempotency {
+    /// Reads only.
+    Safe,
+    /// Doing it twice leaves the same state as doing it once.
+    Idempotent,
+    /// A blind replay may do the work twice (for example create a second resource).
+    NonIdempotent,
+}
+
+impl Idempotency {
+    /// The class HTTP semantics give a method, used when a request carries no [`Idempotency`].
+    pub fn from_method(method: &Method) -> Self {
+        match *method {
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE => Idempotency::Safe,
+            Method::PUT | Method::DELETE => Idempotency::Idempotent,
+            _ => Idempotency::NonIdempotent,
+        }
+    }
+
+    /// Whether the request may be replayed after it may have reached the server.
+    pub fn replay_is_safe(self) -> bool {
+        !matches!(self, Idempotency::NonIdempotent)
+    }
+}
+
+/// Request extension that overrides the layer's retry count for one request (`0` disables retries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxRetries(pub u32);
+
+/// Request extension set by the retry layer: the attempt's index, `0` for the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt(pub u32);
+
+/// Marks a request whose attempt-count header the layer wrote (so it may rewrite it).
+#[derive(Debug, Clone, Copy)]
+struct ManagedCountHeader;
+
+struct Config {
+    max_retries: u32,
+    budget: Arc<TpsBudget>,
+    count_header: Option<HeaderName>,
+    should_retry_header: Option<HeaderName>,
+}
+
+/// Layer that retries failed requests; see the [module docs](self).
+#[derive(Clone)]
+pub struct RetryLayer {
+    config: Arc<Config>,
+}
+
+impl RetryLayer {
+    /// Retry at most `max_retries` times, with a default [`TpsBudget`] (10 s window,
+    /// 10 retries a second plus 20 % of requests).
+    pub fn new(max_retries: u32) -> Self {
+        Self {
+            config: Arc::new(Config {
+                max_retries,
+                budget: Arc::new(TpsBudget::default()),
+                count_header: None,
+                should_retry_header: None,
+            }),
+        }
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        Arc::get_mut(&mut self.config).expect("RetryLayer is configured before it is cloned")
+    }
+
+    /// Share `budget` with other layers; every retry withdraws from it.
+    pub fn budget(mut self, budget: Arc<TpsBudget>) -> Self {
+        self.config_mut().budget = budget;
+        self
+    }
+
+    /// Write the attempt index (`0`, `1`, …) into `name` on each attempt, unless the caller set
+    /// that header, in which case it is left as it is.
+    pub fn attempt_header(mut self, name: HeaderName) -> Self {
+        self.config_mut().count_header = Some(name);
+        self
+    }
+
+    /// Let a response header `name: true|false` override the status rules both ways.
+    pub fn should_retry_header(mut self, name: HeaderName) -> Self {
+        self.config_mut().should_retry_header = Some(name);
+        self
+    }
+}
+
+impl fmt::Debug for RetryLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryLayer")
+            .field("max_retries", &self.config.max_retries)
+            .field("attempt_header", &self.config.count_header)
+            .field("should_retry_header", &self.config.should_retry_header)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Layer<S> for RetryLayer {
+    type Service = Retry<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Retry {
+            inner: tower::retry::Retry::new(RetryPolicy::new(self.config.clone()), inner),
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// Service made by [`RetryLayer`]: tower's [`Retry`](tower::retry::Retry) with [`RetryPolicy`],
+/// plus the first attempt's bookkeeping.
+#[derive(Clone)]
+pub struct Retry<S> {
+    inner: tower::retry::Retry<RetryPolicy, S>,
+    config: Arc<Config>,
+}
+
+impl<S> fmt::Debug for Retry<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Retry").field("max_retries", &self.config.max_retries).finish_non_exhaustive()
+    }
+}
+
+impl<S, B, ResB> Service<Request<B>> for Retry<S>
+where
+    S: Service<Request<B>, Response = Response<ResB>, Error = BoxError> + Clone,
+    B: Clone,
+{
+    type Response = Response<ResB>;
+    type Error = BoxError;
+    type Future = tower::retry::future::ResponseFuture<RetryPolicy, S, Request<B>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        req.extensions_mut().insert(Attempt(0));
+        if let Some(name) = &self.config.count_header {
+            if !req.headers().contains_key(name) {
+                req.headers_mut().insert(name.clone(), HeaderValue::from_static("0"));
+                req.extensions_mut().insert(ManagedCountHeader);
+            }
+        }
+        self.inner.call(req)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use tower::retry::{Policy, budget::Budget};
+
+use super::backoff::{backoff, server_delay};
+use super::{Attempt, Config, Idempotency, ManagedCountHeader, MaxRetries};
+use crate::BoxError;
+use crate::classify::{ErrorClass, classify};
+use crate::timeout::Deadline;
+
+/// The [`tower::retry::Policy`] behind [`RetryLayer`](super::RetryLayer); one clone per call.
+#[derive(Clone)]
+pub struct RetryPolicy {
+    config: Arc<Config>,
+    retries: u32,
+}
+
+impl RetryPolicy {
+    pub(super) fn new(config: Arc<Config>) -> Self {
+        Self { config, retries: 0 }
+    }
+
+    fn max_retries<B>(&self, req: &Request<B>) -> u32 {
+        req.extensions().get::<MaxRetries>().map_or(self.config.max_retries, |m| m.0)
+    }
+}
+
+impl std::fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryPolicy").field("retries", &self.retries).finish_non_exhaustive()
+    }
+}
+
+/// Whether an outcome may be retried, before counting retries, budget and deadline.
+fn retryable<ResB>(
+    result: &Result<Response<ResB>, BoxError>,
+    idempotency: Idempotency,
+    config: &Config,
+) -> bool {
+    match result {
+        Ok(res) => {
+            let hint = config
+                .should_retry_header
+                .as_ref()
+                .and_then(|name| res.headers().get(name))
+                .map(HeaderValue::as_bytes);
+            match hint {
+                Some(b"true") => true,
+                Some(b"false") => false,
+                _ => status_retryable(res.status(), idempotency),
+            }
+        }
+        Err(err) => match classify(&**err) {
+            ErrorClass::Connect => true,
+            ErrorClass::AttemptTimeout | ErrorClass::Transport => idempotency.replay_is_safe(),
+            ErrorClass::Deadline | ErrorClass::BodyTooLarge => false,
+        },
+    }
+}
+
+fn status_retryable(status: StatusCode, idempotency: Idempotency) -> bool {
+    // A 429 means the request was turned away unprocessed, so even a create may be replayed.
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return true;
+    }
+    let transient = status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::CONFLICT
+        || status.is_server_error();
+    transient && idempotency.replay_is_safe()
+}
+
+fn response_headers<ResB>(result: &Result<Response<ResB>, BoxError>) -> Option<&HeaderMap> {
+    result.as_ref().ok().map(Response::headers)
+}
+
+impl<B, ResB> Policy<Request<B>, Response<ResB>, BoxError> for RetryPolicy
+where
+    B: Clone,
+{
+    type Future = tokio::time::Sleep;
+
+    fn retry(
+        &mut self,
+        req: &mut Request<B>,
+        result: &mut Result<Response<ResB>, BoxError>,
+    ) -> Option<Self::Future> {
+        let config = &*self.config;
+        if self.retries == 0 {
+            config.budget.deposit();
+        }
+        if self.retries >= self.max_retries(req) {
+            return None;
+        }
+        let idempotency = req
+            .extensions()
+            .get::<Idempotency>()
+            .copied()
+            .unwrap_or_else(|| Idempotency::from_method(req.method()));
+        if !retryable(result, idempotency, config) {
+            return None;
+        }
+        let delay = response_headers(result)
+            .and_then(|h| server_delay(h, SystemTime::now()))
+            .unwrap_or_else(|| backoff(self.retries, fastrand::f64()));
+        if let Some(Deadline(at)) = req.extensions().get::<Deadline>() {
+            if tokio::time::Instant::now() + delay >= *at {
+                tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
+                return None;
+            }
+        }
+        if !config.budget.withdraw() {
+            tracing::debug!("not retrying: retry budget exhausted");
+            return None;
+        }
+        self.retries += 1;
+        req.extensions_mut().insert(Attempt(self.retries));
+        if let (Some(name), Some(ManagedCountHeader)) =
+            (&config.count_header, req.extensions().get::<ManagedCountHeader>())
+        {
+            req.headers_mut().insert(name.clone(), HeaderValue::from(self.retries));
+        }
+        tracing::debug!(retry = self.retries, ?delay, "retrying");
+        Some(tokio::time::sleep(delay))
+    }
+
+    fn clone_request(&mut self, req: &Request<B>) -> Option<Request<B>> {
+        if self.max_retries(req) == 0 {
+            return None;
+        }
+        let mut clone = Request::new(req.body().clone());
+        *clone.method_mut() = req.method().clone();
+        *clone.uri_mut() = req.uri().clone();
+        *clone.version_mut() = req.version();
+        *clone.headers_mut() = req.headers().clone();
+        *clone.extensions_mut() = req.extensions().clone();
+        Some(clone)
+    }
+}

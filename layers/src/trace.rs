@@ -1,0 +1,94 @@
+//! One `tracing` span per logical call, carrying low-cardinality, secret-free fields.
+//!
+//! The span's fields come from request extensions set by whoever built the request:
+//! [`OperationName`] and [`PathTemplate`] (never the concrete path, which may hold ids, nor the
+//! query string). A non-secret credential label, such as a key prefix, may be attached to every span.
+//!
+//! ```
+//! use boltz_api_layers::trace::{OperationName, PathTemplate, TraceLayer};
+//! use tower::{Layer, ServiceExt, service_fn};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), tower::BoxError> {
+//! let svc = TraceLayer::new().credential_label("sk_bc_admin_")
+//!     .layer(service_fn(|_req: http::Request<()>| async { Ok::<_, tower::BoxError>(()) }));
+//! let mut req = http::Request::new(());
+//! req.extensions_mut().insert(OperationName("items.get"));
+//! req.extensions_mut().insert(PathTemplate("/v1/items/{id}"));
+//! svc.oneshot(req).await?;
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::Request;
+use tower_layer::Layer;
+use tower_service::Service;
+use tracing::instrument::{Instrument, Instrumented};
+
+/// Request extension: a stable name for the operation, such as `"admin.api_keys.revoke"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationName(pub &'static str);
+
+/// Request extension: the path with placeholders, such as `"/v1/keys/{id}/revoke"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathTemplate(pub &'static str);
+
+/// Opens an `INFO` span named `request` around each call.
+#[derive(Debug, Clone, Default)]
+pub struct TraceLayer {
+    credential: Option<Arc<str>>,
+}
+
+impl TraceLayer {
+    /// A layer with no credential label.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record `label` (which must not be a secret, e.g. a key's public prefix) on every span.
+    pub fn credential_label(mut self, label: impl Into<Arc<str>>) -> Self {
+        self.credential = Some(label.into());
+        self
+    }
+}
+
+impl<S> Layer<S> for TraceLayer {
+    type Service = Trace<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Trace { inner, credential: self.credential.clone() }
+    }
+}
+
+/// Service made by [`TraceLayer`].
+#[derive(Debug, Clone)]
+pub struct Trace<S> {
+    inner: S,
+    credential: Option<Arc<str>>,
+}
+
+impl<S, B> Service<Request<B>> for Trace<S>
+where
+    S: Service<Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Instrumented<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let span = tracing::info_span!(
+            "request",
+            operation = req.extensions().get::<OperationName>().map(|o| o.0),
+            method = %req.method(),
+            path = req.extensions().get::<PathTemplate>().map(|p| p.0),
+            credential = self.credential.as_deref(),
+        );
+        self.inner.call(req).instrument(span)
+    }
+}
