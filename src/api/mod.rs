@@ -1,0 +1,11 @@
+//! Typed requests, one file per endpoint, grouped like the official SDKs.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), boltz_api::Error> {
+//! let client = boltz_api::Client::from_env()?;
+//! let key = client.admin().api_keys().revoke("key_123").await?;
+//! println!("{} is active: {}", key.id, key.is_active);
+//! # Ok(()) }
+//! ```
+
+pub mod admin;

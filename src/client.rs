@@ -1,0 +1,101 @@
+//! The [`Client`]: a cheap-to-clone handle on the boxed HTTP stack.
+//!
+//! ```
+//! use boltz_api::Client;
+//!
+//! let client = Client::builder()
+//!     .api_key("sk_bc_admin_live_example")
+//!     .base_url("http://127.0.0.1:8080")
+//!     .max_retries(3)
+//!     .build()
+//!     .unwrap();
+//! let _same_stack = client.clone();
+//! ```
+
+mod builder;
+mod call;
+mod env;
+mod stack;
+
+pub use builder::{ClientBuilder, DEFAULT_BASE_URL};
+pub use call::Call;
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use tower::Service;
+use tower::util::BoxCloneSyncService;
+
+use boltz_api_layers::BoxError;
+
+use crate::api::admin::Admin;
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::json::{HttpRequest, HttpResponse, Json, ResponseFuture};
+
+/// The type-erased HTTP stack inside a [`Client`].
+pub type HttpService = BoxCloneSyncService<HttpRequest, HttpResponse, BoxError>;
+
+/// A Boltz API client. Clones share the connection pool, the retry budget and every layer.
+///
+/// `Client` also implements `tower::Service<E>` for every [`Endpoint`] `E`, so tower layers
+/// (concurrency limits, rate limits, metrics) can be put above it.
+#[derive(Clone)]
+pub struct Client {
+    json: Json<HttpService>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with the defaults: `https://api.boltz.bio`, 2 retries, 60 s attempt timeout,
+    /// 5 s connect timeout, no deadline.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from `BOLTZ_API_KEY`, `BOLTZ_BASE_URL` and `BOLTZ_CUSTOM_HEADERS`.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// A client over any HTTP service, used as the whole stack: no auth, retry or timeout layer
+    /// is added. Tests pass mocks; users pass stacks of their own.
+    pub fn from_service<S>(service: S) -> Self
+    where
+        S: Service<HttpRequest, Response = HttpResponse> + Clone + Send + Sync + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+    {
+        let service = tower::ServiceBuilder::new().map_err(Into::into).service(service);
+        Self { json: Json::new(BoxCloneSyncService::new(service)) }
+    }
+
+    /// Send `endpoint`; await the returned [`Call`], optionally after setting per-call options.
+    pub fn send<E: Endpoint>(&self, endpoint: E) -> Call<'_, E> {
+        Call::new(self, endpoint)
+    }
+
+    /// The admin operations: API keys.
+    pub fn admin(&self) -> Admin<'_> {
+        Admin::new(self)
+    }
+}
+
+impl<E: Endpoint> Service<E> for Client {
+    type Response = E::Response;
+    type Error = Error;
+    type Future = ResponseFuture<<HttpService as Service<HttpRequest>>::Future, E::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.json.poll_ready_http(cx)
+    }
+
+    fn call(&mut self, endpoint: E) -> Self::Future {
+        Service::<E>::call(&mut self.json, endpoint)
+    }
+}

@@ -1,0 +1,307 @@
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::USER_AGENT;
+use http::{HeaderMap, HeaderValue, Uri};
+use tower::{Layer, Service};
+
+use boltz_api_layers::BoxError;
+use boltz_api_layers::collect::DEFAULT_LIMIT;
+use boltz_api_layers::retry::TpsBudget;
+
+use super::env;
+use super::stack::{self, StackConfig};
+use super::{Client, HttpService};
+use crate::error::{BuildError, Error};
+use crate::json::{HttpRequest, HttpResponse, Json};
+use crate::options::parse_header;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.boltz.bio";
+
+type LayerFn = Box<dyn FnOnce(HttpService) -> HttpService + Send + Sync>;
+
+/// Configures and builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use boltz_api::Client;
+///
+/// let client = Client::builder()
+///     .api_key("sk_bc_admin_live_example")
+///     .base_url("http://127.0.0.1:8080/prefix")
+///     .max_retries(1)
+///     .timeout(Duration::from_secs(10))
+///     .deadline(Duration::from_secs(30))
+///     .default_header("x-team", "platform")
+///     .build()
+///     .unwrap();
+/// # drop(client);
+/// ```
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    max_retries: u32,
+    timeout: Duration,
+    connect_timeout: Duration,
+    deadline: Option<Duration>,
+    local_address: Option<IpAddr>,
+    default_headers: HeaderMap,
+    invalid: Option<BuildError>,
+    max_response_bytes: usize,
+    allow_insecure_http: bool,
+    layers: Vec<LayerFn>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("max_retries", &self.max_retries)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("deadline", &self.deadline)
+            .field("local_address", &self.local_address)
+            .field("default_headers", &self.default_headers)
+            .field("layers", &self.layers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The defaults, with no API key.
+    pub fn new() -> Self {
+        Self {
+            api_key: None,
+            base_url: None,
+            max_retries: 2,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(5),
+            deadline: None,
+            local_address: None,
+            default_headers: HeaderMap::new(),
+            invalid: None,
+            max_response_bytes: DEFAULT_LIMIT,
+            allow_insecure_http: false,
+            layers: Vec::new(),
+        }
+    }
+
+    /// The defaults plus `BOLTZ_API_KEY`, `BOLTZ_BASE_URL` and `BOLTZ_CUSTOM_HEADERS`; later
+    /// setter calls override what came from the environment.
+    pub fn from_env() -> Self {
+        let mut builder = Self::new();
+        builder.api_key = env::var(env::API_KEY);
+        builder.base_url = env::var(env::BASE_URL);
+        if let Some(headers) = env::var(env::CUSTOM_HEADERS) {
+            for (name, value) in env::parse_custom_headers(&headers) {
+                builder = builder.default_header(name, value);
+            }
+        }
+        builder
+    }
+
+    /// The API key, sent as `x-api-key` to the base URL's origin only.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The base URL; a path prefix (`https://proxy.example/boltz`) is kept.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// How many times a failed request may be retried (default 2).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Timeout of each attempt, body included (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Timeout for establishing a TCP connection (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Total budget of each call over all attempts and backoff (default: none).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Bind outgoing connections to this local IP, for keys restricted by `allowed_ips`.
+    pub fn local_address(mut self, address: IpAddr) -> Self {
+        self.local_address = Some(address);
+        self
+    }
+
+    /// A header sent with every request unless the call sets it. Invalid names or values make
+    /// [`build`](Self::build) fail.
+    pub fn default_header(mut self, name: &str, value: &str) -> Self {
+        match parse_header(name, value) {
+            Ok((name, value)) => {
+                self.default_headers.insert(name, value);
+            }
+            Err(err) => {
+                self.invalid.get_or_insert(err);
+            }
+        }
+        self
+    }
+
+    /// Cap on a response body (default 16 MiB); larger bodies fail with
+    /// [`Error::ResponseTooLarge`].
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Allow a plain `http://` base URL on a host that is not loopback (off by default: the key
+    /// would cross the network in clear text).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Add a tower layer around the HTTP stack, under the typed adapter. The first layer added
+    /// is the outermost.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<HttpService> + Send + Sync + 'static,
+        L::Service: Service<HttpRequest, Response = HttpResponse> + Clone + Send + Sync + 'static,
+        <L::Service as Service<HttpRequest>>::Error: Into<BoxError>,
+        <L::Service as Service<HttpRequest>>::Future: Send + 'static,
+    {
+        self.layers.push(Box::new(move |inner| {
+            let service = tower::ServiceBuilder::new().map_err(Into::into).service(layer.layer(inner));
+            HttpService::new(service)
+        }));
+        self
+    }
+
+    /// Build the client. Fails without an API key, with an invalid base URL or header, or when
+    /// TLS cannot be set up; nothing is sent.
+    pub fn build(self) -> Result<Client, Error> {
+        if let Some(err) = self.invalid {
+            return Err(err.into());
+        }
+        let key = self.api_key.filter(|k| !k.is_empty()).ok_or(BuildError::MissingApiKey)?;
+        let mut api_key = HeaderValue::try_from(key.as_str()).map_err(|_| BuildError::InvalidApiKey)?;
+        api_key.set_sensitive(true);
+        let base = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL), self.allow_insecure_http)?;
+        let mut default_headers = self.default_headers;
+        if !default_headers.contains_key(USER_AGENT) {
+            default_headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        }
+        let config = StackConfig {
+            base,
+            api_key,
+            key_label: key_label(&key),
+            max_retries: self.max_retries,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            deadline: self.deadline,
+            local_address: self.local_address,
+            default_headers,
+            max_response_bytes: self.max_response_bytes,
+            budget: Arc::new(TpsBudget::default()),
+        };
+        let mut service = stack::default_stack(config)?;
+        for layer in self.layers.into_iter().rev() {
+            service = layer(service);
+        }
+        Ok(Client { json: Json::new(service) })
+    }
+}
+
+const USER_AGENT_VALUE: &str = concat!("boltz-api-rust/", env!("CARGO_PKG_VERSION"));
+
+/// The public part of a key for logs: at most its first 12 characters, and never more than
+/// half of it.
+fn key_label(key: &str) -> String {
+    let keep = 12.min(key.chars().count() / 2);
+    key.chars().take(keep).collect()
+}
+
+fn parse_base_url(url: &str, allow_insecure_http: bool) -> Result<Uri, BuildError> {
+    let invalid = |reason| BuildError::InvalidBaseUrl { url: url.to_owned(), reason };
+    let uri: Uri = url.trim().parse().map_err(|_| invalid("not a valid URL"))?;
+    let scheme = uri.scheme_str().ok_or_else(|| invalid("the scheme (https://) is missing"))?;
+    let host = uri.host().ok_or_else(|| invalid("the host is missing"))?;
+    if uri.query().is_some() {
+        return Err(invalid("a base URL cannot carry a query"));
+    }
+    match scheme {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback(host) => {}
+        "http" => return Err(invalid("plain http is allowed only to loopback; see allow_insecure_http")),
+        _ => return Err(invalid("the scheme must be https or http")),
+    }
+    Ok(uri)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_required_and_must_fit_a_header() {
+        let err = ClientBuilder::new().build().unwrap_err();
+        assert!(matches!(err, Error::Build(BuildError::MissingApiKey)), "{err:?}");
+        let err = ClientBuilder::new().api_key("").build().unwrap_err();
+        assert!(matches!(err, Error::Build(BuildError::MissingApiKey)));
+        let err = ClientBuilder::new().api_key("sk_abc\r\nx-evil: 1").build().unwrap_err();
+        assert!(matches!(err, Error::Build(BuildError::InvalidApiKey)));
+        assert!(!err.to_string().contains("sk_abc"));
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        assert!(parse_base_url("https://api.boltz.bio", false).is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080/prefix", false).is_ok());
+        assert!(parse_base_url("http://[::1]:8080", false).is_ok());
+        assert!(parse_base_url("http://localhost:1", false).is_ok());
+        assert!(parse_base_url("http://api.boltz.bio", false).is_err());
+        assert!(parse_base_url("http://api.boltz.bio", true).is_ok());
+        assert!(parse_base_url("api.boltz.bio", false).is_err());
+        assert!(parse_base_url("ftp://h", false).is_err());
+        assert!(parse_base_url("https://h/?a=1", false).is_err());
+    }
+
+    #[test]
+    fn the_key_label_is_a_short_prefix() {
+        assert_eq!(key_label("sk_bc_admin_live_0123456789abcdef"), "sk_bc_admin_");
+        assert_eq!(key_label("short_key"), "shor");
+    }
+
+    #[test]
+    fn debug_redacts_the_key_and_bad_headers_fail_the_build() {
+        let builder = ClientBuilder::new().api_key("sk_very_secret_value").default_header("authorization", "Bearer tok3n");
+        let text = format!("{builder:?}");
+        assert!(!text.contains("sk_very_secret_value") && !text.contains("tok3n"), "{text}");
+        let err = ClientBuilder::new().api_key("k").default_header("x-a", "1\n2").build().unwrap_err();
+        assert!(matches!(err, Error::Build(BuildError::InvalidHeader { .. })));
+    }
+}

@@ -1,0 +1,91 @@
+use std::future::{IntoFuture, poll_fn};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use crate::client::Client;
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::json::encode;
+use crate::options::RequestOptions;
+
+/// A call about to be made: set per-call options, then `.await` it.
+///
+/// ```no_run
+/// # async fn run(client: boltz_api::Client) -> Result<(), boltz_api::Error> {
+/// use std::time::Duration;
+/// let key = client.admin().api_keys().revoke("key_123")
+///     .timeout(Duration::from_secs(5))
+///     .header("x-request-source", "rotation")
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a call does nothing until it is awaited"]
+#[derive(Debug)]
+pub struct Call<'a, E> {
+    client: &'a Client,
+    endpoint: E,
+    options: RequestOptions,
+}
+
+impl<'a, E: Endpoint> Call<'a, E> {
+    pub(crate) fn new(client: &'a Client, endpoint: E) -> Self {
+        Self { client, endpoint, options: RequestOptions::default() }
+    }
+
+    /// Replace all per-call options.
+    pub fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Override the per-attempt timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options = self.options.timeout(timeout);
+        self
+    }
+
+    /// Bound the whole call, retries and backoff included.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options = self.options.deadline(deadline);
+        self
+    }
+
+    /// Override the number of retries.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options = self.options.max_retries(retries);
+        self
+    }
+
+    /// Make a single attempt.
+    pub fn no_retry(mut self) -> Self {
+        self.options = self.options.no_retry();
+        self
+    }
+
+    /// Send an extra header; an invalid one fails the call before anything is sent.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.options = self.options.header(name, value);
+        self
+    }
+}
+
+impl<E> IntoFuture for Call<'_, E>
+where
+    E: Endpoint,
+    E::Response: Send + 'static,
+{
+    type Output = Result<E::Response, Error>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        // Encoding happens now, so bad input fails before any I/O or readiness wait.
+        let request = encode(&self.endpoint, self.options);
+        let mut json = self.client.json.clone();
+        Box::pin(async move {
+            let request = request?;
+            poll_fn(|cx| json.poll_ready_http(cx)).await?;
+            json.send_request(request).await
+        })
+    }
+}

@@ -1,0 +1,100 @@
+//! The default HTTP stack, outer to inner, in one chain.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use http_body_util::Full;
+use hyper_rustls::HttpsConnectorBuilder;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tower::ServiceBuilder;
+use tower_http::follow_redirect::FollowRedirectLayer;
+use tower_http::follow_redirect::policy::{self, FilterCredentials, Limited, PolicyExt};
+
+use boltz_api_layers::BoxError;
+use boltz_api_layers::attempt_log::AttemptLogLayer;
+use boltz_api_layers::auth::AuthLayer;
+use boltz_api_layers::base_uri::BaseUriLayer;
+use boltz_api_layers::collect::CollectLayer;
+use boltz_api_layers::default_headers::DefaultHeadersLayer;
+use boltz_api_layers::retry::{RetryLayer, TpsBudget};
+use boltz_api_layers::timeout::{AttemptTimeoutLayer, DeadlineLayer};
+use boltz_api_layers::trace::TraceLayer;
+
+use super::HttpService;
+use crate::error::BuildError;
+
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const RETRY_COUNT: HeaderName = HeaderName::from_static("x-stainless-retry-count");
+const SHOULD_RETRY: HeaderName = HeaderName::from_static("x-should-retry");
+const MAX_REDIRECTS: usize = 10;
+
+/// Everything the default stack is built from.
+pub(crate) struct StackConfig {
+    pub(crate) base: Uri,
+    pub(crate) api_key: HeaderValue,
+    pub(crate) key_label: String,
+    pub(crate) max_retries: u32,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) local_address: Option<IpAddr>,
+    pub(crate) default_headers: HeaderMap,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) budget: Arc<TpsBudget>,
+}
+
+/// Assemble the stack. Wire data (default headers) is written once, above the retry layer; the
+/// key is attached innermost, after redirects, so no log above sees it and no other origin gets it.
+pub(crate) fn default_stack(config: StackConfig) -> Result<HttpService, BuildError> {
+    let auth = AuthLayer::new(&config.base, X_API_KEY, config.api_key)
+        .map_err(|_| BuildError::InvalidBaseUrl { url: config.base.to_string(), reason: "no host" })?;
+    let redirects = Limited::new(MAX_REDIRECTS)
+        .and::<_, Full<Bytes>, BoxError>(FilterCredentials::new())
+        .and::<_, Full<Bytes>, BoxError>(policy::clone_body_fn(|body: &Full<Bytes>| Some(body.clone())));
+    let stack = ServiceBuilder::new()
+        .layer(TraceLayer::new().credential_label(config.key_label))
+        .layer(DefaultHeadersLayer::new(config.default_headers))
+        .layer(DeadlineLayer::new(config.deadline))
+        .layer(
+            RetryLayer::new(config.max_retries)
+                .budget(config.budget)
+                .attempt_header(RETRY_COUNT)
+                .should_retry_header(SHOULD_RETRY),
+        )
+        .layer(AttemptLogLayer::new())
+        .layer(AttemptTimeoutLayer::new(config.timeout))
+        .layer(CollectLayer::new(config.max_response_bytes))
+        .layer(BaseUriLayer::new(config.base))
+        .layer(FollowRedirectLayer::with_policy(redirects))
+        .layer(auth)
+        .map_err(BoxError::from)
+        .service(transport(config.connect_timeout, config.local_address)?);
+    Ok(HttpService::new(stack))
+}
+
+type Transport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// hyper-util's pooled client over rustls (HTTP/1.1 and HTTP/2 by ALPN), or plain TCP for `http`.
+fn transport(connect_timeout: Duration, local_address: Option<IpAddr>) -> Result<Transport, BuildError> {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(connect_timeout));
+    http.set_local_address(local_address);
+    let https = HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+        .map_err(|e| BuildError::Tls(e.into()))?
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .wrap_connector(http);
+    Ok(HyperClient::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
+        .build(https))
+}

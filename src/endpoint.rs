@@ -1,0 +1,124 @@
+//! The sans-IO description of one API operation.
+//!
+//! An [`Endpoint`] knows its method, path, query and body, and what it decodes into; it never
+//! touches the network, so each one is tested for its exact request shape.
+//!
+//! ```
+//! use boltz_api::endpoint::{Endpoint, path_segment};
+//! use boltz_api::api::admin::api_keys::RevokeApiKey;
+//!
+//! let revoke = RevokeApiKey::new("key 1/2");
+//! assert_eq!(revoke.path().unwrap(), "/compute/v1/admin/api-keys/key%201%2F2/revoke");
+//! assert_eq!(path_segment("id", "a/b c?d%").unwrap().to_string(), "a%2Fb%20c%3Fd%25");
+//! assert!(RevokeApiKey::new("").path().is_err());
+//! ```
+
+use bytes::Bytes;
+use http::Method;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, PercentEncode, utf8_percent_encode};
+use serde::de::DeserializeOwned;
+
+use crate::error::BuildError;
+
+pub use boltz_api_layers::retry::Idempotency;
+
+/// Static facts about an endpoint, used to build the request and label its logs.
+#[derive(Debug, Clone)]
+pub struct EndpointMeta {
+    /// HTTP method.
+    pub method: Method,
+    /// Stable operation name, e.g. `"admin.api_keys.revoke"` (span name field, log field).
+    pub operation: &'static str,
+    /// Path with placeholders, e.g. `"/compute/v1/admin/api-keys/{api_key_id}/revoke"`.
+    pub path_template: &'static str,
+    /// Whether replaying the request is safe; read by the retry policy.
+    pub idempotency: Idempotency,
+}
+
+/// One API operation: how to build its request and what its response decodes into.
+pub trait Endpoint {
+    /// The decoded 2xx response body.
+    type Response: DeserializeOwned;
+
+    /// Method, operation name, path template and idempotency class.
+    const META: EndpointMeta;
+
+    /// The path, starting with `/`, with each parameter encoded by [`path_segment`].
+    fn path(&self) -> Result<String, BuildError>;
+
+    /// The encoded query string without `?`, if any.
+    fn query(&self) -> Option<String> {
+        None
+    }
+
+    /// The JSON body, if any. A body-less request sends no body and no `content-type`.
+    fn body(&self) -> Result<Option<Bytes>, BuildError> {
+        Ok(None)
+    }
+}
+
+/// Characters kept as they are in a path segment: RFC 3986 unreserved plus `!$&'()*+,;=:@`.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// Validate a path parameter and percent-encode it as exactly one path segment.
+///
+/// Empty values, `.` and `..` (which would address another endpoint) and control characters are
+/// rejected before any I/O; `name` is the parameter's name, for the error.
+pub fn path_segment<'a>(name: &'static str, value: &'a str) -> Result<PercentEncode<'a>, BuildError> {
+    if value.is_empty() {
+        return Err(BuildError::EmptyPathParam { name });
+    }
+    if value == "." || value == ".." {
+        return Err(BuildError::InvalidPathParam { name, reason: "a dot segment" });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(BuildError::InvalidPathParam { name, reason: "control characters" });
+    }
+    Ok(utf8_percent_encode(value, SEGMENT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(value: &str) -> String {
+        path_segment("id", value).unwrap().to_string()
+    }
+
+    #[test]
+    fn encodes_one_segment_like_the_reference_sdk() {
+        assert_eq!(enc("a/b c?d%"), "a%2Fb%20c%3Fd%25");
+        assert_eq!(enc("key_123"), "key_123");
+        assert_eq!(enc("#"), "%23");
+        assert_eq!(enc("é"), "%C3%A9");
+        assert_eq!(enc("!$&'()*+,;=:@-._~"), "!$&'()*+,;=:@-._~");
+        assert_eq!(enc("..."), "...");
+        assert_eq!(enc("%2e"), "%252e");
+    }
+
+    #[test]
+    fn rejects_what_would_change_the_target() {
+        assert!(matches!(path_segment("api_key_id", ""), Err(BuildError::EmptyPathParam { name: "api_key_id" })));
+        assert!(matches!(path_segment("id", "."), Err(BuildError::InvalidPathParam { .. })));
+        assert!(matches!(path_segment("id", ".."), Err(BuildError::InvalidPathParam { .. })));
+        assert!(matches!(path_segment("id", "a\r\nb"), Err(BuildError::InvalidPathParam { .. })));
+        assert!(matches!(path_segment("id", "a\0"), Err(BuildError::InvalidPathParam { .. })));
+    }
+}

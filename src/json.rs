@@ -1,0 +1,268 @@
+//! The typed top of the stack: endpoint → HTTP request, HTTP response → typed result.
+//!
+//! [`Json<S>`] implements `tower::Service<E>` for every [`Endpoint`] `E`, over any HTTP service
+//! `S` that takes [`HttpRequest`] and returns [`HttpResponse`]. Non-2xx responses become
+//! [`Error::Api`]; 2xx bodies that do not decode become [`Error::Decode`] naming the JSON path.
+//!
+//! ```
+//! use boltz_api::api::admin::api_keys::RevokeApiKey;
+//! use boltz_api::json::{HttpRequest, HttpResponse, JsonLayer};
+//! use tower::{Layer, ServiceExt, service_fn};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let http = service_fn(|_req: HttpRequest| async {
+//!     let body = r#"{"id":"k1","allowed_ips":[],"created_at":"2026-01-01T00:00:00Z","expires_at":null,
+//!         "is_active":false,"key_prefix":"sk_bc_ws_tes","key_type":"workspace","last_used_at":null,
+//!         "livemode":false,"name":"ci","workspace_id":"ws_1"}"#;
+//!     Ok::<_, tower::BoxError>(HttpResponse::new(body.into()))
+//! });
+//! let key = JsonLayer.layer(http).oneshot(RevokeApiKey::new("k1")).await.unwrap();
+//! assert!(!key.is_active);
+//! # }
+//! ```
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use http::{HeaderValue, Request, Response, Uri};
+use http_body_util::Full;
+use pin_project_lite::pin_project;
+use serde::de::DeserializeOwned;
+use tower::{Layer, Service};
+
+use boltz_api_layers::BoxError;
+use boltz_api_layers::trace::{OperationName, PathTemplate};
+
+use crate::endpoint::Endpoint;
+use crate::error::{ApiError, BuildError, DecodeError, Error};
+use crate::options::RequestOptions;
+
+/// The request type of the HTTP stack: a fully buffered, cheaply cloneable body.
+pub type HttpRequest = Request<Full<Bytes>>;
+/// The response type of the HTTP stack: a collected body.
+pub type HttpResponse = Response<Bytes>;
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// Wraps an HTTP service in [`Json`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonLayer;
+
+impl<S> Layer<S> for JsonLayer {
+    type Service = Json<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Json { inner }
+    }
+}
+
+/// Encodes endpoints into HTTP requests and decodes their responses.
+#[derive(Debug, Clone)]
+pub struct Json<S> {
+    inner: S,
+}
+
+impl<S> Json<S>
+where
+    S: Service<HttpRequest, Response = HttpResponse>,
+    S::Error: Into<BoxError>,
+{
+    /// Wrap `inner`.
+    pub fn new(inner: S) -> Self {
+        Self { inner }
+    }
+
+    /// Poll the HTTP service for readiness.
+    pub(crate) fn poll_ready_http(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner.poll_ready(cx).map_err(|e| Error::from_stack(e.into()))
+    }
+
+    /// Send an already encoded request and decode the response as `T`.
+    pub(crate) fn send_request<T: DeserializeOwned>(&mut self, request: HttpRequest) -> ResponseFuture<S::Future, T> {
+        ResponseFuture::waiting(self.inner.call(request))
+    }
+}
+
+impl<S, E> Service<E> for Json<S>
+where
+    E: Endpoint,
+    S: Service<HttpRequest, Response = HttpResponse>,
+    S::Error: Into<BoxError>,
+{
+    type Response = E::Response;
+    type Error = Error;
+    type Future = ResponseFuture<S::Future, E::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_ready_http(cx)
+    }
+
+    fn call(&mut self, endpoint: E) -> Self::Future {
+        match encode(&endpoint, RequestOptions::default()) {
+            Ok(request) => self.send_request(request),
+            Err(err) => ResponseFuture::failed(err.into()),
+        }
+    }
+}
+
+/// Build the HTTP request for `endpoint`: path, query, JSON body, `accept`, the endpoint's
+/// metadata as extensions, then the per-call options.
+pub(crate) fn encode<E: Endpoint>(endpoint: &E, mut options: RequestOptions) -> Result<HttpRequest, BuildError> {
+    options.take_error()?;
+    let mut target = endpoint.path()?;
+    if let Some(query) = endpoint.query().filter(|q| !q.is_empty()) {
+        target.push('?');
+        target.push_str(&query);
+    }
+    let uri = Uri::try_from(target).map_err(|e| BuildError::InvalidUri(e.into()))?;
+    let body = endpoint.body()?;
+    let has_body = body.is_some();
+    let mut request = Request::new(body.map(Full::new).unwrap_or_default());
+    *request.method_mut() = E::META.method;
+    *request.uri_mut() = uri;
+    let headers = request.headers_mut();
+    headers.insert(ACCEPT, APPLICATION_JSON);
+    if has_body {
+        headers.insert(CONTENT_TYPE, APPLICATION_JSON);
+    }
+    let extensions = request.extensions_mut();
+    extensions.insert(OperationName(E::META.operation));
+    extensions.insert(PathTemplate(E::META.path_template));
+    extensions.insert(E::META.idempotency);
+    options.apply(&mut request);
+    Ok(request)
+}
+
+/// Turn a collected response into `T`, or into [`Error::Api`] / [`Error::Decode`].
+pub(crate) fn decode<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Error> {
+    let (parts, body) = response.into_parts();
+    if !parts.status.is_success() {
+        return Err(Error::Api(Box::new(ApiError::new(parts.status, parts.headers, body))));
+    }
+    // The fast path decodes directly; only a failure pays for tracking the JSON path.
+    let first = match serde_json::from_slice(&body) {
+        Ok(value) => return Ok(value),
+        Err(err) => err,
+    };
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(err) => (err.path().to_string(), err.into_inner().to_string()),
+        Ok(_) => (".".to_owned(), first.to_string()),
+    };
+    Err(Error::Decode(Box::new(DecodeError::new(parts.status, &parts.headers, &body, path, message))))
+}
+
+pin_project! {
+    /// Future of [`Json`]: waits for the HTTP response and decodes it.
+    pub struct ResponseFuture<F, T> {
+        #[pin]
+        state: State<F>,
+        _response: PhantomData<fn() -> T>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        Waiting { #[pin] future: F },
+        Failed { error: Option<Error> },
+    }
+}
+
+impl<F, T> ResponseFuture<F, T> {
+    fn waiting(future: F) -> Self {
+        Self { state: State::Waiting { future }, _response: PhantomData }
+    }
+
+    fn failed(error: Error) -> Self {
+        Self { state: State::Failed { error: Some(error) }, _response: PhantomData }
+    }
+}
+
+impl<F, E, T> Future for ResponseFuture<F, T>
+where
+    F: Future<Output = Result<HttpResponse, E>>,
+    E: Into<BoxError>,
+    T: DeserializeOwned,
+{
+    type Output = Result<T, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Waiting { future } => {
+                let response = ready!(future.poll(cx)).map_err(|e| Error::from_stack(e.into()))?;
+                Poll::Ready(decode(response))
+            }
+            StateProj::Failed { error } => Poll::Ready(Err(error.take().expect("polled after completion"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::admin::api_keys::RevokeApiKey;
+    use crate::error::ApiErrorKind;
+    use crate::models::ApiKey;
+
+    fn response(status: u16, content_type: &str, body: &'static str) -> HttpResponse {
+        Response::builder()
+            .status(status)
+            .header(CONTENT_TYPE, content_type)
+            .body(Bytes::from_static(body.as_bytes()))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_body_less_post_sends_no_body_and_no_content_type() {
+        let req = encode(&RevokeApiKey::new("k 1"), RequestOptions::new()).unwrap();
+        assert_eq!(req.method(), http::Method::POST);
+        assert_eq!(req.uri(), "/compute/v1/admin/api-keys/k%201/revoke");
+        assert_eq!(req.headers()[ACCEPT], "application/json");
+        assert!(req.headers().get(CONTENT_TYPE).is_none());
+        assert_eq!(http_body::Body::size_hint(req.body()).exact(), Some(0));
+        assert_eq!(req.extensions().get::<OperationName>().unwrap().0, "admin.api_keys.revoke");
+    }
+
+    #[test]
+    fn statuses_become_api_errors() {
+        let err = decode::<ApiKey>(response(404, "application/json", r#"{"error":{"message":"gone"}}"#)).unwrap_err();
+        let api = err.as_api().unwrap();
+        assert_eq!((api.kind(), api.message()), (ApiErrorKind::NotFound, "gone"));
+        assert_eq!(api.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND));
+    }
+
+    #[test]
+    fn decode_errors_name_the_path_and_show_the_body() {
+        let decode_err = |content_type, body| match decode::<ApiKey>(response(200, content_type, body)) {
+            Err(Error::Decode(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        let body = r#"{"id":"k","allowed_ips":[],"created_at":"yesterday","is_active":true}"#;
+        let err = decode_err("application/json", body);
+        assert_eq!(err.path(), "created_at");
+        assert!(err.excerpt().starts_with(r#"{"id":"k""#));
+        assert!(err.to_string().contains("`created_at`"), "{err}");
+
+        let missing = r#"{"id":"k","allowed_ips":[],"created_at":"2026-01-01T00:00:00Z"}"#;
+        let err = decode_err("application/json", missing);
+        assert!(err.message().contains("missing field"), "{}", err.message());
+
+        let err = decode_err("text/html", "<html>");
+        assert_eq!((err.path(), err.content_type()), (".", Some("text/html")));
+    }
+
+    #[test]
+    fn json_is_decoded_whatever_the_content_type_says() {
+        let value = decode::<serde_json::Value>(response(200, "text/html", r#"{"a":1}"#)).unwrap();
+        assert_eq!(value["a"], 1);
+        let trailing = decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#)).unwrap_err();
+        assert!(matches!(trailing, Error::Decode(_)));
+    }
+}

@@ -1,0 +1,22 @@
+//! Response and request types shared by several endpoints.
+//!
+//! Models tolerate unknown fields, and every enum keeps values this version does not know in an
+//! `Unknown(String)` arm instead of failing to decode.
+//!
+//! ```
+//! use boltz_api::models::{ApiKey, KeyType};
+//!
+//! let key: ApiKey = serde_json::from_str(r#"{
+//!     "id": "key_1", "allowed_ips": [], "created_at": "2026-01-02T03:04:05Z",
+//!     "expires_at": null, "is_active": true, "key_prefix": "sk_bc_ws_tes",
+//!     "key_type": "superadmin", "last_used_at": null, "livemode": false,
+//!     "name": "ci", "workspace_id": "ws_1", "added_later": 1
+//! }"#).unwrap();
+//! assert_eq!(key.key_type, KeyType::Unknown("superadmin".into()));
+//! ```
+
+#[macro_use]
+mod open_enum;
+mod api_key;
+
+pub use api_key::{ApiKey, KeyType};
