@@ -115,7 +115,10 @@ mod tests {
 
     #[test]
     fn rejects_what_would_change_the_target() {
-        assert!(matches!(path_segment("api_key_id", ""), Err(BuildError::EmptyPathParam { name: "api_key_id" })));
+        assert!(matches!(
+            path_segment("api_key_id", ""),
+            Err(BuildError::EmptyPathParam { name: "api_key_id" })
+        ));
         assert!(matches!(path_segment("id", "."), Err(BuildError::InvalidPathParam { .. })));
         assert!(matches!(path_segment("id", ".."), Err(BuildError::InvalidPathParam { .. })));
         assert!(matches!(path_segment("id", "a\r\nb"), Err(BuildError::InvalidPathParam { .. })));

@@ -109,7 +109,10 @@ impl Error {
         match self {
             Error::Build(_) | Error::Connect(_) => false,
             Error::Api(e) => !e.status.is_client_error(),
-            Error::Timeout { .. } | Error::Transport(_) | Error::ResponseTooLarge { .. } | Error::Decode(_) => true,
+            Error::Timeout { .. }
+            | Error::Transport(_)
+            | Error::ResponseTooLarge { .. }
+            | Error::Decode(_) => true,
         }
     }
 
@@ -129,9 +132,9 @@ impl Error {
                 kind: TimeoutKind::Deadline,
                 after: find::<DeadlineElapsed>(&*err).map_or(Duration::ZERO, DeadlineElapsed::after),
             },
-            ErrorClass::BodyTooLarge => Error::ResponseTooLarge {
-                limit: find::<BodyTooLarge>(&*err).map_or(0, BodyTooLarge::limit),
-            },
+            ErrorClass::BodyTooLarge => {
+                Error::ResponseTooLarge { limit: find::<BodyTooLarge>(&*err).map_or(0, BodyTooLarge::limit) }
+            }
             ErrorClass::Transport => Error::Transport(err),
         }
     }
@@ -437,7 +440,10 @@ mod tests {
 
     #[test]
     fn the_message_comes_from_the_body() {
-        assert_eq!(api(404, r#"{"error":{"type":"not_found","message":"no such key"}}"#).message(), "no such key");
+        assert_eq!(
+            api(404, r#"{"error":{"type":"not_found","message":"no such key"}}"#).message(),
+            "no such key"
+        );
         assert_eq!(api(400, r#"{"message":"bad name"}"#).message(), "bad name");
         assert_eq!(api(422, r#"{"detail":"too long"}"#).message(), "too long");
         assert_eq!(api(400, r#"{"error":"plain"}"#).message(), "plain");

@@ -83,7 +83,10 @@ where
     }
 
     /// Send an already encoded request and decode the response as `T`.
-    pub(crate) fn send_request<T: DeserializeOwned>(&mut self, request: HttpRequest) -> ResponseFuture<S::Future, T> {
+    pub(crate) fn send_request<T: DeserializeOwned>(
+        &mut self,
+        request: HttpRequest,
+    ) -> ResponseFuture<S::Future, T> {
         ResponseFuture::waiting(self.inner.call(request))
     }
 }
@@ -112,7 +115,10 @@ where
 
 /// Build the HTTP request for `endpoint`: path, query, JSON body, `accept`, the endpoint's
 /// metadata as extensions, then the per-call options.
-pub(crate) fn encode<E: Endpoint>(endpoint: &E, mut options: RequestOptions) -> Result<HttpRequest, BuildError> {
+pub(crate) fn encode<E: Endpoint>(
+    endpoint: &E,
+    mut options: RequestOptions,
+) -> Result<HttpRequest, BuildError> {
     options.take_error()?;
     let mut target = endpoint.path()?;
     if let Some(query) = endpoint.query().filter(|q| !q.is_empty()) {
@@ -231,7 +237,8 @@ mod tests {
 
     #[test]
     fn statuses_become_api_errors() {
-        let err = decode::<ApiKey>(response(404, "application/json", r#"{"error":{"message":"gone"}}"#)).unwrap_err();
+        let err = decode::<ApiKey>(response(404, "application/json", r#"{"error":{"message":"gone"}}"#))
+            .unwrap_err();
         let api = err.as_api().unwrap();
         assert_eq!((api.kind(), api.message()), (ApiErrorKind::NotFound, "gone"));
         assert_eq!(api.headers()[CONTENT_TYPE], "application/json");
@@ -262,7 +269,8 @@ mod tests {
     fn json_is_decoded_whatever_the_content_type_says() {
         let value = decode::<serde_json::Value>(response(200, "text/html", r#"{"a":1}"#)).unwrap();
         assert_eq!(value["a"], 1);
-        let trailing = decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#)).unwrap_err();
+        let trailing =
+            decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#)).unwrap_err();
         assert!(matches!(trailing, Error::Decode(_)));
     }
 }

@@ -106,8 +106,10 @@ impl RequestOptions {
 pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), BuildError> {
     let invalid = |reason| BuildError::InvalidHeader { name: name.escape_debug().to_string(), reason };
     let header = HeaderName::try_from(name.trim()).map_err(|_| invalid("not a valid header name"))?;
-    let mut value = HeaderValue::try_from(value).map_err(|_| invalid("the value contains bytes a header cannot carry"))?;
-    let sensitive = matches!(header.as_str(), "authorization" | "proxy-authorization" | "cookie" | "x-api-key");
+    let mut value = HeaderValue::try_from(value)
+        .map_err(|_| invalid("the value contains bytes a header cannot carry"))?;
+    let sensitive =
+        matches!(header.as_str(), "authorization" | "proxy-authorization" | "cookie" | "x-api-key");
     value.set_sensitive(sensitive);
     Ok((header, value))
 }

@@ -190,6 +190,13 @@ mod tests {
     fn debug_never_shows_the_value_and_origin_is_required() {
         let text = format!("{:?}", layer());
         assert!(!text.contains("sk_secret_value"), "{text}");
-        assert!(AuthLayer::new(&Uri::from_static("/x"), HeaderName::from_static("a"), HeaderValue::from_static("b")).is_err());
+        assert!(
+            AuthLayer::new(
+                &Uri::from_static("/x"),
+                HeaderName::from_static("a"),
+                HeaderValue::from_static("b")
+            )
+            .is_err()
+        );
     }
 }

@@ -113,10 +113,7 @@ where
     }
 
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
-        ResponseFuture {
-            state: State::Waiting { future: self.inner.call(req) },
-            limit: self.limit,
-        }
+        ResponseFuture { state: State::Waiting { future: self.inner.call(req) }, limit: self.limit }
     }
 }
 
@@ -213,7 +210,8 @@ mod tests {
     #[tokio::test]
     async fn a_streamed_body_over_the_cap_is_a_typed_error() {
         let svc = CollectLayer::new(10).layer(service_fn(|_req: Request<()>| async {
-            let chunks = (0..4).map(|_| Ok::<_, BoxError>(http_body::Frame::data(Bytes::from_static(b"abcd"))));
+            let chunks =
+                (0..4).map(|_| Ok::<_, BoxError>(http_body::Frame::data(Bytes::from_static(b"abcd"))));
             Ok::<_, BoxError>(Response::new(StreamBody::new(futures_util::stream::iter(chunks))))
         }));
         let err = svc.oneshot(Request::new(())).await.unwrap_err();

@@ -205,7 +205,8 @@ impl ClientBuilder {
         let key = self.api_key.filter(|k| !k.is_empty()).ok_or(BuildError::MissingApiKey)?;
         let mut api_key = HeaderValue::try_from(key.as_str()).map_err(|_| BuildError::InvalidApiKey)?;
         api_key.set_sensitive(true);
-        let base = parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL), self.allow_insecure_http)?;
+        let base =
+            parse_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL), self.allow_insecure_http)?;
         let mut default_headers = self.default_headers;
         if !default_headers.contains_key(USER_AGENT) {
             default_headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
@@ -298,7 +299,9 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_key_and_bad_headers_fail_the_build() {
-        let builder = ClientBuilder::new().api_key("sk_very_secret_value").default_header("authorization", "Bearer tok3n");
+        let builder = ClientBuilder::new()
+            .api_key("sk_very_secret_value")
+            .default_header("authorization", "Bearer tok3n");
         let text = format!("{builder:?}");
         assert!(!text.contains("sk_very_secret_value") && !text.contains("tok3n"), "{text}");
         let err = ClientBuilder::new().api_key("k").default_header("x-a", "1\n2").build().unwrap_err();

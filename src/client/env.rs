@@ -10,10 +10,7 @@ pub(crate) const CUSTOM_HEADERS: &str = "BOLTZ_CUSTOM_HEADERS";
 /// Parse `BOLTZ_CUSTOM_HEADERS`: split on newlines, split each line at its first `:`, trim both
 /// sides, skip lines without a colon.
 pub(crate) fn parse_custom_headers(value: &str) -> impl Iterator<Item = (&str, &str)> {
-    value
-        .split('\n')
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim(), value.trim()))
+    value.split('\n').filter_map(|line| line.split_once(':')).map(|(name, value)| (name.trim(), value.trim()))
 }
 
 /// A non-empty environment variable.
@@ -27,7 +24,8 @@ mod tests {
 
     #[test]
     fn custom_headers_follow_the_reference_format() {
-        let parsed: Vec<_> = parse_custom_headers("X-Foo: bar\nX-Baz:  q:ux  \nno colon here\n\r\n X-Empty:").collect();
+        let parsed: Vec<_> =
+            parse_custom_headers("X-Foo: bar\nX-Baz:  q:ux  \nno colon here\n\r\n X-Empty:").collect();
         assert_eq!(parsed, [("X-Foo", "bar"), ("X-Baz", "q:ux"), ("X-Empty", "")]);
         assert_eq!(parse_custom_headers("").count(), 0);
     }

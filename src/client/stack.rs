@@ -53,9 +53,10 @@ pub(crate) struct StackConfig {
 pub(crate) fn default_stack(config: StackConfig) -> Result<HttpService, BuildError> {
     let auth = AuthLayer::new(&config.base, X_API_KEY, config.api_key)
         .map_err(|_| BuildError::InvalidBaseUrl { url: config.base.to_string(), reason: "no host" })?;
-    let redirects = Limited::new(MAX_REDIRECTS)
-        .and::<_, Full<Bytes>, BoxError>(FilterCredentials::new())
-        .and::<_, Full<Bytes>, BoxError>(policy::clone_body_fn(|body: &Full<Bytes>| Some(body.clone())));
+    let redirects =
+        Limited::new(MAX_REDIRECTS)
+            .and::<_, Full<Bytes>, BoxError>(FilterCredentials::new())
+            .and::<_, Full<Bytes>, BoxError>(policy::clone_body_fn(|body: &Full<Bytes>| Some(body.clone())));
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new().credential_label(config.key_label))
         .layer(DefaultHeadersLayer::new(config.default_headers))

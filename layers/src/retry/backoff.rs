@@ -20,18 +20,16 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// (fractions allowed) or as an HTTP-date relative to `now`. The first header that parses decides:
 /// its value is used only when `0 < delay ≤ 60 s`, otherwise the caller falls back to backoff.
 pub fn server_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let seconds = parse_number(headers, "retry-after-ms")
-        .map(|ms| ms / 1000.0)
-        .or_else(|| {
-            let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
-            value.parse::<f64>().ok().or_else(|| {
-                let at = httpdate::parse_http_date(value).ok()?;
-                Some(match at.duration_since(now) {
-                    Ok(ahead) => ahead.as_secs_f64(),
-                    Err(behind) => -behind.duration().as_secs_f64(),
-                })
+    let seconds = parse_number(headers, "retry-after-ms").map(|ms| ms / 1000.0).or_else(|| {
+        let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+        value.parse::<f64>().ok().or_else(|| {
+            let at = httpdate::parse_http_date(value).ok()?;
+            Some(match at.duration_since(now) {
+                Ok(ahead) => ahead.as_secs_f64(),
+                Err(behind) => -behind.duration().as_secs_f64(),
             })
-        })?;
+        })
+    })?;
     (seconds.is_finite() && seconds > 0.0 && seconds <= MAX_SERVER_DELAY.as_secs_f64())
         .then(|| Duration::from_secs_f64(seconds))
 }
@@ -68,7 +66,10 @@ mod tests {
     #[test]
     fn reads_each_form_in_order() {
         assert_eq!(delay(&[("retry-after-ms", "250")]), Some(Duration::from_millis(250)));
-        assert_eq!(delay(&[("retry-after-ms", "250"), ("retry-after", "9")]), Some(Duration::from_millis(250)));
+        assert_eq!(
+            delay(&[("retry-after-ms", "250"), ("retry-after", "9")]),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(delay(&[("retry-after", "2")]), Some(Duration::from_secs(2)));
         assert_eq!(delay(&[("retry-after", "1.5")]), Some(Duration::from_millis(1500)));
         assert_eq!(delay(&[("retry-after-ms", "junk"), ("retry-after", "3")]), Some(Duration::from_secs(3)));

@@ -65,9 +65,8 @@ fn status_retryable(status: StatusCode, idempotency: Idempotency) -> bool {
     if status == StatusCode::TOO_MANY_REQUESTS {
         return true;
     }
-    let transient = status == StatusCode::REQUEST_TIMEOUT
-        || status == StatusCode::CONFLICT
-        || status.is_server_error();
+    let transient =
+        status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::CONFLICT || status.is_server_error();
     transient && idempotency.replay_is_safe()
 }
 

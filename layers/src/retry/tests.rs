@@ -63,7 +63,12 @@ fn post() -> Req {
 }
 
 /// Drive `svc` with `req`, answering attempts from `replies` in order.
-async fn drive<S>(svc: S, mut handle: mock::Handle<Req, Res>, req: Req, replies: Vec<Reply>) -> (Result<Res, BoxError>, Vec<Seen>)
+async fn drive<S>(
+    svc: S,
+    mut handle: mock::Handle<Req, Res>,
+    req: Req,
+    replies: Vec<Reply>,
+) -> (Result<Res, BoxError>, Vec<Seen>)
 where
     S: tower::Service<Req, Response = Res, Error = BoxError> + Send + 'static,
     S::Future: Send,
@@ -138,12 +143,14 @@ async fn errors_are_retried_for_an_idempotent_request() {
 
 #[tokio::test(start_paused = true)]
 async fn the_should_retry_header_overrides_the_status_both_ways() {
-    let (result, seen) = run(boltz_like(2), get(), vec![with(400, "x-should-retry", "true"), status(200)]).await;
+    let (result, seen) =
+        run(boltz_like(2), get(), vec![with(400, "x-should-retry", "true"), status(200)]).await;
     assert_eq!((final_status(&result), seen.len()), (200, 2));
     let (result, seen) = run(boltz_like(2), get(), vec![with(503, "x-should-retry", "false")]).await;
     assert_eq!((final_status(&result), seen.len()), (503, 1));
     // Anything but the exact lowercase words falls through to the status rules.
-    let (result, seen) = run(boltz_like(2), get(), vec![with(503, "x-should-retry", "TRUE"), status(200)]).await;
+    let (result, seen) =
+        run(boltz_like(2), get(), vec![with(503, "x-should-retry", "TRUE"), status(200)]).await;
     assert_eq!((final_status(&result), seen.len()), (200, 2));
     // Without the header configured the hint is ignored.
     let (result, seen) = run(RetryLayer::new(2), get(), vec![with(400, "x-should-retry", "true")]).await;
@@ -189,7 +196,10 @@ async fn backoff_grows_within_its_windows() {
     assert_eq!((final_status(&result), seen.len()), (503, 4));
     let windows = [(375, 500), (750, 1000), (1500, 2000)];
     for (gap, (low, high)) in gaps(&seen).into_iter().zip(windows) {
-        assert!(gap > Duration::from_millis(low) && gap <= Duration::from_millis(high), "{gap:?} not in ({low}, {high}] ms");
+        assert!(
+            gap > Duration::from_millis(low) && gap <= Duration::from_millis(high),
+            "{gap:?} not in ({low}, {high}] ms"
+        );
     }
 }
 
@@ -225,7 +235,9 @@ async fn max_retries_zero_and_three() {
 
 #[tokio::test(start_paused = true)]
 async fn a_non_idempotent_request_is_replayed_only_when_unprocessed() {
-    for reply in [status(503), status(500), status(408), status(409), Reply::Fail(elapsed), Reply::Fail(reset)] {
+    for reply in
+        [status(503), status(500), status(408), status(409), Reply::Fail(elapsed), Reply::Fail(reset)]
+    {
         let (_, seen) = run(boltz_like(2), post(), vec![reply]).await;
         assert_eq!(seen.len(), 1, "may have been processed: not replayed");
     }
@@ -233,7 +245,8 @@ async fn a_non_idempotent_request_is_replayed_only_when_unprocessed() {
     assert_eq!((final_status(&result), seen.len()), (201, 2));
     let (result, seen) = run(boltz_like(2), post(), vec![Reply::Fail(refused), status(201)]).await;
     assert_eq!((final_status(&result), seen.len()), (201, 2));
-    let (result, seen) = run(boltz_like(2), post(), vec![with(500, "x-should-retry", "true"), status(201)]).await;
+    let (result, seen) =
+        run(boltz_like(2), post(), vec![with(500, "x-should-retry", "true"), status(201)]).await;
     assert_eq!((final_status(&result), seen.len()), (201, 2));
 }
 
@@ -243,7 +256,8 @@ async fn an_idempotency_extension_overrides_the_method() {
     req.extensions_mut().insert(Idempotency::Idempotent);
     let (result, seen) = run(boltz_like(2), req, vec![status(503), status(200)]).await;
     assert_eq!((final_status(&result), seen.len()), (200, 2));
-    let mut req = Request::builder().method(Method::PUT).uri("http://localhost/x").body(String::new()).unwrap();
+    let mut req =
+        Request::builder().method(Method::PUT).uri("http://localhost/x").body(String::new()).unwrap();
     req.extensions_mut().insert(Idempotency::NonIdempotent);
     let (_, seen) = run(boltz_like(2), req, vec![status(503)]).await;
     assert_eq!(seen.len(), 1);
@@ -273,9 +287,8 @@ async fn a_clone_shares_the_exhausted_budget() {
 #[tokio::test(start_paused = true)]
 async fn the_attempt_timeout_is_retried_and_the_deadline_bounds_the_call() {
     let stack = |mock| {
-        DeadlineLayer::new(Some(Duration::from_secs(3))).layer(
-            boltz_like(2).layer(AttemptTimeoutLayer::new(Duration::from_secs(1)).layer(mock)),
-        )
+        DeadlineLayer::new(Some(Duration::from_secs(3)))
+            .layer(boltz_like(2).layer(AttemptTimeoutLayer::new(Duration::from_secs(1)).layer(mock)))
     };
     let (mock, handle) = mock::pair::<Req, Res>();
     let (result, seen) = drive(stack(mock), handle, get(), vec![Reply::Hang, Reply::Hang, Reply::Hang]).await;

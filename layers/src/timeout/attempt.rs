@@ -66,11 +66,15 @@ mod tests {
     use crate::timeout::AttemptElapsed;
     use tower::{ServiceExt, service_fn};
 
-    fn slow(delay: Duration) -> impl tower::Service<Request<()>, Response = (), Error = BoxError, Future: Send> + Clone {
-        AttemptTimeoutLayer::new(Duration::from_secs(60)).layer(service_fn(move |_req: Request<()>| async move {
-            tokio::time::sleep(delay).await;
-            Ok::<_, BoxError>(())
-        }))
+    fn slow(
+        delay: Duration,
+    ) -> impl tower::Service<Request<()>, Response = (), Error = BoxError, Future: Send> + Clone {
+        AttemptTimeoutLayer::new(Duration::from_secs(60)).layer(service_fn(
+            move |_req: Request<()>| async move {
+                tokio::time::sleep(delay).await;
+                Ok::<_, BoxError>(())
+            },
+        ))
     }
 
     #[tokio::test(start_paused = true)]

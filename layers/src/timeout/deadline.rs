@@ -83,14 +83,19 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn publishes_the_deadline_and_enforces_it() {
-        let svc = DeadlineLayer::new(Some(Duration::from_secs(2))).layer(service_fn(|req: Request<()>| async move {
-            let deadline = req.extensions().get::<Deadline>().copied();
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            Ok::<_, BoxError>(deadline)
-        }));
+        let svc = DeadlineLayer::new(Some(Duration::from_secs(2))).layer(service_fn(
+            |req: Request<()>| async move {
+                let deadline = req.extensions().get::<Deadline>().copied();
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                Ok::<_, BoxError>(deadline)
+            },
+        ));
         let start = Instant::now();
         let err = svc.clone().oneshot(Request::new(())).await.unwrap_err();
-        assert_eq!(err.downcast_ref::<DeadlineElapsed>(), Some(&DeadlineElapsed::new(Duration::from_secs(2))));
+        assert_eq!(
+            err.downcast_ref::<DeadlineElapsed>(),
+            Some(&DeadlineElapsed::new(Duration::from_secs(2)))
+        );
         assert_eq!(start.elapsed(), Duration::from_secs(2));
 
         let mut req = Request::new(());

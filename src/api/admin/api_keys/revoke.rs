@@ -63,7 +63,10 @@ mod tests {
         assert_eq!(revoke.path().unwrap(), "/compute/v1/admin/api-keys/key_123/revoke");
         assert_eq!(revoke.query(), None);
         assert!(revoke.body().unwrap().is_none());
-        assert_eq!(RevokeApiKey::new("a/b c?d%").path().unwrap(), "/compute/v1/admin/api-keys/a%2Fb%20c%3Fd%25/revoke");
+        assert_eq!(
+            RevokeApiKey::new("a/b c?d%").path().unwrap(),
+            "/compute/v1/admin/api-keys/a%2Fb%20c%3Fd%25/revoke"
+        );
         for bad in ["", ".", ".."] {
             assert!(RevokeApiKey::new(bad).path().is_err(), "{bad:?}");
         }
@@ -72,7 +75,8 @@ mod tests {
     #[test]
     fn decodes_the_documented_response() {
         let key: ApiKey = serde_json::from_str(SEED).unwrap();
-        let at = Utc.with_ymd_and_hms(2019, 12, 27, 18, 11, 19).unwrap() + chrono::Duration::milliseconds(117);
+        let at =
+            Utc.with_ymd_and_hms(2019, 12, 27, 18, 11, 19).unwrap() + chrono::Duration::milliseconds(117);
         assert_eq!(key.id, "id");
         assert_eq!(key.allowed_ips, ["string"]);
         assert_eq!(key.created_at, at);

@@ -1,0 +1,204 @@
+//! The revoke call through the whole default stack against a real HTTP server on 127.0.0.1.
+
+mod support;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use boltz_api::models::KeyType;
+use boltz_api::{ApiErrorKind, BuildError, Client, Error, TimeoutKind};
+use chrono::{TimeZone, Utc};
+use http::Response;
+use http_body_util::Full;
+use support::{Reply, SEED, TestServer, closed_port, json};
+
+const KEY: &str = "sk_bc_admin_live_loopback_secret_0001";
+
+fn client(base: &str) -> Client {
+    Client::builder().api_key(KEY).base_url(base).build().unwrap()
+}
+
+#[tokio::test]
+async fn revoke_sends_the_documented_request_and_decodes_every_field() {
+    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let key = client(&server.url()).admin().api_keys().revoke("key_123").await.unwrap();
+
+    let at = Utc.with_ymd_and_hms(2019, 12, 27, 18, 11, 19).unwrap() + chrono::Duration::milliseconds(117);
+    assert_eq!(key.id, "id");
+    assert_eq!(key.allowed_ips, ["string"]);
+    assert_eq!((key.created_at, key.expires_at, key.last_used_at), (at, Some(at), Some(at)));
+    assert!(key.is_active && key.livemode);
+    assert_eq!(key.key_prefix, "key_prefix");
+    assert_eq!(key.key_type, KeyType::Admin);
+    assert_eq!(key.name, "name");
+    assert_eq!(key.workspace_id.as_deref(), Some("workspace_id"));
+
+    let [req] = server.requests().try_into().unwrap();
+    assert_eq!(req.method, http::Method::POST);
+    assert_eq!(req.uri, "/compute/v1/admin/api-keys/key_123/revoke");
+    assert_eq!(req.headers["x-api-key"], KEY);
+    assert_eq!(req.headers["accept"], "application/json");
+    assert!(req.headers["user-agent"].to_str().unwrap().starts_with("boltz-api-rust/"));
+    assert_eq!(req.headers["x-stainless-retry-count"], "0");
+    assert!(req.headers.get("content-type").is_none());
+    assert!(req.body.is_empty());
+}
+
+#[tokio::test]
+async fn the_base_url_prefix_is_kept_and_ids_are_one_encoded_segment() {
+    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let client = client(&format!("{}/proxy/", server.url()));
+    client.admin().api_keys().revoke("a/b c?d%").await.unwrap();
+    assert_eq!(server.requests()[0].uri, "/proxy/compute/v1/admin/api-keys/a%2Fb%20c%3Fd%25/revoke");
+}
+
+#[tokio::test]
+async fn bad_ids_and_headers_fail_before_any_io() {
+    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let client = client(&server.url());
+    for id in ["", ".", ".."] {
+        let err = client.admin().api_keys().revoke(id).await.unwrap_err();
+        assert!(matches!(err, Error::Build(_)), "{id:?}: {err:?}");
+    }
+    let err = client.admin().api_keys().revoke("k").header("x-note", "a\r\nx-injected: 1").await.unwrap_err();
+    assert!(matches!(err, Error::Build(BuildError::InvalidHeader { .. })), "{err:?}");
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn statuses_map_to_error_kinds_with_the_server_message() {
+    let cases = [
+        (400, ApiErrorKind::BadRequest),
+        (401, ApiErrorKind::Authentication),
+        (403, ApiErrorKind::PermissionDenied),
+        (404, ApiErrorKind::NotFound),
+        (409, ApiErrorKind::Conflict),
+        (422, ApiErrorKind::UnprocessableEntity),
+        (429, ApiErrorKind::RateLimited),
+        (500, ApiErrorKind::InternalServer),
+        (418, ApiErrorKind::Other),
+    ];
+    for (status, kind) in cases {
+        let server = TestServer::start(move |_, _| {
+            json(status, &format!(r#"{{"error":{{"type":"t","message":"says {status}"}}}}"#))
+        })
+        .await;
+        let client = Client::builder().api_key(KEY).base_url(server.url()).max_retries(0).build().unwrap();
+        let err = client.admin().api_keys().revoke("k").await.unwrap_err();
+        let api = err.as_api().unwrap_or_else(|| panic!("{err:?}"));
+        assert_eq!(api.kind(), kind);
+        assert_eq!(api.status().as_u16(), status);
+        assert_eq!(api.message(), format!("says {status}"));
+        assert_eq!(api.headers()["content-type"], "application/json");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_a_decode_error_with_an_excerpt() {
+    let server = TestServer::start(|_, _| json(200, r#"{"id": "k", "allowed_ips": "nope"}"#)).await;
+    let err = client(&server.url()).admin().api_keys().revoke("k").await.unwrap_err();
+    let Error::Decode(decode) = &err else { panic!("{err:?}") };
+    assert_eq!(decode.path(), "allowed_ips");
+    assert!(decode.excerpt().contains("nope"));
+    assert!(err.may_have_been_processed());
+}
+
+#[tokio::test]
+async fn a_retry_after_hint_is_honoured_end_to_end() {
+    let server = TestServer::start(|_, index| {
+        if index == 0 {
+            let mut reply = json(429, r#"{"message":"slow down"}"#);
+            reply.response.headers_mut().insert("retry-after-ms", "20".parse().unwrap());
+            reply
+        } else {
+            json(200, SEED)
+        }
+    })
+    .await;
+    client(&server.url()).admin().api_keys().revoke("k").await.unwrap();
+    let counts: Vec<_> =
+        server.requests().iter().map(|r| r.headers["x-stainless-retry-count"].clone()).collect();
+    assert_eq!(counts, ["0", "1"]);
+}
+
+#[tokio::test]
+async fn no_retry_and_extra_headers_per_call() {
+    let server = TestServer::start(|_, _| json(503, "{}")).await;
+    let err = client(&server.url())
+        .admin()
+        .api_keys()
+        .revoke("k")
+        .no_retry()
+        .header("x-trace", "t-1")
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_api().unwrap().kind(), ApiErrorKind::InternalServer);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].headers["x-trace"], "t-1");
+}
+
+#[tokio::test]
+async fn connect_failures_and_timeouts_are_typed() {
+    let closed = closed_port().await;
+    let client =
+        Client::builder().api_key(KEY).base_url(format!("http://{closed}")).max_retries(0).build().unwrap();
+    let err = client.admin().api_keys().revoke("k").await.unwrap_err();
+    assert!(matches!(err, Error::Connect(_)), "{err:?}");
+    assert!(!err.may_have_been_processed());
+
+    let server = TestServer::start(|_, _| Reply { delay: Duration::from_secs(5), ..json(200, SEED) }).await;
+    let client = Client::builder().api_key(KEY).base_url(server.url()).max_retries(0).build().unwrap();
+    let err = client.admin().api_keys().revoke("k").timeout(Duration::from_millis(100)).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Attempt, .. }), "{err:?}");
+    let err = client.admin().api_keys().revoke("k").deadline(Duration::from_millis(100)).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Deadline, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(4096));
+    let server = TestServer::start(move |_, _| json(200, &big)).await;
+    let client =
+        Client::builder().api_key(KEY).base_url(server.url()).max_response_bytes(1024).build().unwrap();
+    let err = client.admin().api_keys().revoke("k").await.unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { limit: 1024 }), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirects_keep_the_method_and_send_the_key_to_the_same_origin_only() {
+    let foreign = TestServer::start(|_, _| json(200, SEED)).await;
+    let foreign_url = foreign.url();
+    let server = TestServer::start(move |req, _| {
+        let location = if req.uri.path().starts_with("/moved") {
+            return json(200, SEED);
+        } else if req.uri.path().contains("foreign") {
+            format!("{foreign_url}/elsewhere")
+        } else {
+            "/moved/here".to_owned()
+        };
+        Response::builder().status(307).header("location", location).body(Full::default()).unwrap().into()
+    })
+    .await;
+    let client = client(&server.url());
+    client.admin().api_keys().revoke("local").await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!((requests[1].method.as_str(), requests[1].uri.path()), ("POST", "/moved/here"));
+    assert_eq!(requests[1].headers["x-api-key"], KEY);
+
+    client.admin().api_keys().revoke("foreign").await.unwrap();
+    let [hop] = foreign.requests().try_into().unwrap();
+    assert_eq!(hop.method, http::Method::POST);
+    assert!(hop.headers.get("x-api-key").is_none(), "the key must not follow a redirect to another origin");
+}
+
+#[tokio::test]
+async fn connections_leave_from_the_configured_local_address() {
+    let server = TestServer::start(|_, _| json(200, SEED)).await;
+    let local = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let client = Client::builder().api_key(KEY).base_url(server.url()).local_address(local).build().unwrap();
+    client.admin().api_keys().revoke("k").await.unwrap();
+    assert_eq!(server.requests()[0].peer.ip(), local);
+}
