@@ -29,6 +29,7 @@ use tower::util::BoxCloneSyncService;
 use boltz_api_layers::BoxError;
 
 use crate::api::admin::Admin;
+use crate::api::auth::Auth;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::json::{HttpRequest, HttpResponse, Json, ResponseFuture};
@@ -83,6 +84,11 @@ impl Client {
     /// The admin operations: API keys.
     pub fn admin(&self) -> Admin<'_> {
         Admin::new(self)
+    }
+
+    /// The auth operations: who is calling.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth::new(self)
     }
 }
 

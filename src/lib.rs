@@ -24,6 +24,7 @@ pub mod error;
 pub mod json;
 pub mod models;
 pub mod options;
+pub mod pagination;
 
 pub use client::{Call, Client, ClientBuilder};
 pub use endpoint::{Endpoint, EndpointMeta, Idempotency};

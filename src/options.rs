@@ -21,13 +21,14 @@ use boltz_api_layers::timeout::{AttemptTimeout, TotalTimeout};
 use crate::error::BuildError;
 
 /// Options for one call; unset options use the client's configuration.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
     timeout: Option<Duration>,
     deadline: Option<Duration>,
     max_retries: Option<u32>,
     headers: HeaderMap,
-    invalid: Option<BuildError>,
+    /// The first invalid header given, as (name, reason), reported when the call is made.
+    invalid: Option<(String, &'static str)>,
 }
 
 impl RequestOptions {
@@ -66,8 +67,8 @@ impl RequestOptions {
             Ok((name, value)) => {
                 self.headers.insert(name, value);
             }
-            Err(err) => {
-                self.invalid.get_or_insert(err);
+            Err(InvalidHeader { name, reason }) => {
+                self.invalid.get_or_insert((name, reason));
             }
         }
         self
@@ -80,7 +81,10 @@ impl RequestOptions {
 
     /// Fail if a setter was given invalid input.
     pub(crate) fn take_error(&mut self) -> Result<(), BuildError> {
-        self.invalid.take().map_or(Ok(()), Err)
+        match self.invalid.take() {
+            Some((name, reason)) => Err(BuildError::InvalidHeader { name, reason }),
+            None => Ok(()),
+        }
     }
 
     /// Write the options into a request about to enter the stack.
@@ -103,8 +107,8 @@ impl RequestOptions {
 
 /// Parse a header, rejecting CR, LF and other bytes a header cannot carry. Values of
 /// credential-like headers are marked sensitive so they never show in `Debug`.
-pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), BuildError> {
-    let invalid = |reason| BuildError::InvalidHeader { name: name.escape_debug().to_string(), reason };
+pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), InvalidHeader> {
+    let invalid = |reason| InvalidHeader { name: name.escape_debug().to_string(), reason };
     let header = HeaderName::try_from(name.trim()).map_err(|_| invalid("not a valid header name"))?;
     let mut value = HeaderValue::try_from(value)
         .map_err(|_| invalid("the value contains bytes a header cannot carry"))?;
@@ -112,6 +116,19 @@ pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, Heade
         matches!(header.as_str(), "authorization" | "proxy-authorization" | "cookie" | "x-api-key");
     value.set_sensitive(sensitive);
     Ok((header, value))
+}
+
+/// A header that cannot be sent; becomes [`BuildError::InvalidHeader`].
+#[derive(Debug, Clone)]
+pub(crate) struct InvalidHeader {
+    pub(crate) name: String,
+    pub(crate) reason: &'static str,
+}
+
+impl From<InvalidHeader> for BuildError {
+    fn from(InvalidHeader { name, reason }: InvalidHeader) -> Self {
+        BuildError::InvalidHeader { name, reason }
+    }
 }
 
 #[cfg(test)]

@@ -91,6 +91,11 @@ impl Emulator {
         self.shared.faults.clear();
     }
 
+    /// How many API requests (control requests aside) have been received, faulted ones included.
+    pub fn requests_received(&self) -> u64 {
+        self.shared.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Every API key id, the bootstrap key's included, in creation order.
     pub fn api_key_ids(&self) -> Vec<String> {
         self.shared.store.lock().expect("store lock").key_ids()
@@ -123,7 +128,11 @@ impl EmulatorBuilder {
         let addr = listener.local_addr()?;
         let mut store = Store::new();
         let admin_key = store.bootstrap_admin(self.admin_key);
-        let shared = Arc::new(Shared { store: Mutex::new(store), faults: Default::default() });
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            faults: Default::default(),
+            requests: Default::default(),
+        });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(Emulator { addr, base_url: format!("http://{addr}"), admin_key, shared, task })
     }

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ const MAX_REQUEST_BODY: usize = 1024 * 1024;
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Faults,
+    /// API requests received, control requests excluded.
+    pub(crate) requests: AtomicU64,
 }
 
 /// Accept connections until the task is aborted.
@@ -68,6 +71,7 @@ async fn handle(
     if let Some(control_path) = path.strip_prefix("/__emulator/") {
         return Ok(control(&shared, &parts.method, control_path, &body));
     }
+    shared.requests.fetch_add(1, Ordering::Relaxed);
     let action = shared.faults.take(parts.method.as_str(), path);
     if let Some(FaultAction::Delay { ms }) = action {
         tokio::time::sleep(Duration::from_millis(ms)).await;

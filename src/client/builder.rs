@@ -160,7 +160,7 @@ impl ClientBuilder {
                 self.default_headers.insert(name, value);
             }
             Err(err) => {
-                self.invalid.get_or_insert(err);
+                self.invalid.get_or_insert(err.into());
             }
         }
         self

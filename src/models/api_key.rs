@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::SecretKey;
+
 open_enum! {
     /// Whether a key administers the organisation or is scoped to one workspace.
     pub enum KeyType {
@@ -9,6 +11,26 @@ open_enum! {
         /// A key scoped to one workspace.
         Workspace = "workspace",
     }
+}
+
+open_enum! {
+    /// Live keys act on real resources; test keys create test-mode resources with synthetic data.
+    pub enum KeyMode {
+        /// A live key.
+        Live = "live",
+        /// A test key.
+        Test = "test",
+    }
+}
+
+/// The response to creating a key: the secret, shown only this once, and the key's description.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct CreatedApiKey {
+    /// The full secret; store it now, it cannot be read again.
+    pub key: SecretKey,
+    /// The new key's public description.
+    pub key_details: ApiKey,
 }
 
 /// An API key's public description, as returned by list and revoke. Never holds the secret.

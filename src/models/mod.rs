@@ -18,5 +18,9 @@
 #[macro_use]
 mod open_enum;
 mod api_key;
+mod auth;
+mod secret;
 
-pub use api_key::{ApiKey, KeyType};
+pub use api_key::{ApiKey, CreatedApiKey, KeyMode, KeyType};
+pub use auth::{ApiKeyPrincipal, AuthMe, ComputeRole, OrganizationMembership, UserPrincipal};
+pub use secret::SecretKey;

@@ -1,4 +1,4 @@
-//! API keys: revoke.
+//! API keys: create, list and revoke.
 //!
 //! ```no_run
 //! # async fn run(client: boltz_api::Client) -> Result<(), boltz_api::Error> {
@@ -10,8 +10,12 @@
 //! # Ok(()) }
 //! ```
 
+mod create;
+mod list;
 mod revoke;
 
+pub use create::CreateApiKey;
+pub use list::ListApiKeys;
 pub use revoke::RevokeApiKey;
 
 use crate::client::{Call, Client};
@@ -25,6 +29,16 @@ pub struct ApiKeys<'a> {
 impl<'a> ApiKeys<'a> {
     pub(crate) fn new(client: &'a Client) -> Self {
         Self { client }
+    }
+
+    /// Create a workspace key; the response holds the secret, shown only this once.
+    pub fn create(&self, request: CreateApiKey) -> Call<'a, CreateApiKey> {
+        self.client.send(request)
+    }
+
+    /// One page of keys; call `.stream()` on the result for every key.
+    pub fn list(&self, request: ListApiKeys) -> Call<'a, ListApiKeys> {
+        self.client.send(request)
     }
 
     /// Revoke a key; revoking an already revoked key returns it unchanged.
