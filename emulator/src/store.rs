@@ -69,6 +69,17 @@ pub(crate) struct CreateKey {
     workspace_id: Option<String>,
 }
 
+/// What a new key is made from; a random secret is drawn when `secret` is `None`.
+struct NewKey {
+    name: String,
+    key_type: &'static str,
+    livemode: bool,
+    workspace_id: Option<String>,
+    allowed_ips: Vec<String>,
+    expires_at: Option<DateTime<Utc>>,
+    secret: Option<String>,
+}
+
 /// All state, behind one lock held only briefly.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
@@ -96,16 +107,8 @@ impl Store {
     }
 
     /// Store a new key and return its secret, which is not kept.
-    fn insert_key(
-        &mut self,
-        name: String,
-        key_type: &'static str,
-        livemode: bool,
-        workspace_id: Option<String>,
-        allowed_ips: Vec<String>,
-        expires_at: Option<DateTime<Utc>>,
-        secret: Option<String>,
-    ) -> (String, &KeyRecord) {
+    fn insert_key(&mut self, new: NewKey) -> (String, &KeyRecord) {
+        let NewKey { name, key_type, livemode, workspace_id, allowed_ips, expires_at, secret } = new;
         let mode = if livemode { "live" } else { "test" };
         let scope = if key_type == "admin" { "admin" } else { "ws" };
         let secret = secret.unwrap_or_else(|| format!("sk_bc_{scope}_{mode}_{}", random_token(32)));
@@ -136,7 +139,16 @@ impl Store {
 
     /// Create the bootstrap admin key, with a given or a random secret.
     pub(crate) fn bootstrap_admin(&mut self, secret: Option<String>) -> String {
-        self.insert_key("bootstrap admin".into(), "admin", true, None, Vec::new(), None, secret).0
+        let admin = NewKey {
+            name: "bootstrap admin".into(),
+            key_type: "admin",
+            livemode: true,
+            workspace_id: None,
+            allowed_ips: Vec::new(),
+            expires_at: None,
+            secret,
+        };
+        self.insert_key(admin).0
     }
 
     /// Check a presented secret against the key's state and its IP restriction.
@@ -202,15 +214,15 @@ impl Store {
         if !self.workspaces.contains(&workspace) {
             return Err(ApiError::not_found(format!("workspace `{workspace}` not found")));
         }
-        let (secret, record) = self.insert_key(
+        let (secret, record) = self.insert_key(NewKey {
             name,
-            "workspace",
+            key_type: "workspace",
             livemode,
-            Some(workspace),
-            request.allowed_ips,
+            workspace_id: Some(workspace),
+            allowed_ips: request.allowed_ips,
             expires_at,
-            None,
-        );
+            secret: None,
+        });
         Ok(serde_json::json!({ "key": secret, "key_details": record }))
     }
 
