@@ -25,6 +25,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use http::{Extensions, Request, Response, StatusCode};
 use hyper_util::client::legacy::connect::{CaptureConnection, HttpInfo, capture_connection};
@@ -134,7 +135,7 @@ where
         let Some(capture) = this.capture.as_ref() else {
             return Poll::Ready(result);
         };
-        let latency_ms = this.start.elapsed().as_secs_f64() * 1000.0;
+        let latency = this.start.elapsed();
         let attempt = *this.attempt;
         let info = match &result {
             Ok(res) => res.extensions().get::<HttpInfo>().cloned(),
@@ -144,11 +145,11 @@ where
         let local = Addr(info.as_ref().map(HttpInfo::local_addr));
         let remote = Addr(info.as_ref().map(HttpInfo::remote_addr));
         match &result {
-            Ok(res) => log_status(res.status(), attempt, latency_ms, &local, &remote),
+            Ok(res) => log_status(res.status(), attempt, latency, &local, &remote),
             Err(err) => tracing::warn!(
                 attempt,
                 error = classify(&**err).as_str(),
-                latency_ms,
+                ?latency,
                 local = %local,
                 remote = %remote,
                 "attempt failed: {err}",
@@ -158,26 +159,26 @@ where
     }
 }
 
-fn log_status(status: StatusCode, attempt: u32, latency_ms: f64, local: &Addr, remote: &Addr) {
+fn log_status(status: StatusCode, attempt: u32, latency: Duration, local: &Addr, remote: &Addr) {
     let code = status.as_u16();
     match code {
         401 | 403 => tracing::warn!(
             attempt,
             status = code,
-            latency_ms,
+            ?latency,
             local = %local,
             remote = %remote,
             "credential refused ({status}); the request left from local address {local}, and \
              credentials may be restricted to source IPs",
         ),
         429 | 500.. => tracing::warn!(
-            attempt, status = code, latency_ms, local = %local, remote = %remote, "attempt failed ({status})"
+            attempt, status = code, ?latency, local = %local, remote = %remote, "attempt failed ({status})"
         ),
         400.. => tracing::info!(
-            attempt, status = code, latency_ms, local = %local, remote = %remote, "attempt answered {status}"
+            attempt, status = code, ?latency, local = %local, remote = %remote, "attempt answered {status}"
         ),
         _ => tracing::debug!(
-            attempt, status = code, latency_ms, local = %local, remote = %remote, "attempt answered {status}"
+            attempt, status = code, ?latency, local = %local, remote = %remote, "attempt answered {status}"
         ),
     }
 }
