@@ -299,6 +299,22 @@ mod tests {
     }
 
     #[test]
+    fn expired_keys_are_refused() {
+        let mut store = Store::new();
+        let (secret, _) = store.insert_key(NewKey {
+            name: "old".into(),
+            key_type: "workspace",
+            livemode: false,
+            workspace_id: Some(DEFAULT_WORKSPACE.into()),
+            allowed_ips: Vec::new(),
+            expires_at: Some(Utc::now() - Duration::seconds(1)),
+            secret: None,
+        });
+        let err = store.authenticate(Some(&secret), "127.0.0.1".parse().unwrap()).unwrap_err();
+        assert_eq!((err.status.as_u16(), err.message.as_str()), (401, "this API key has expired"));
+    }
+
+    #[test]
     fn bad_create_bodies_are_refused() {
         let mut store = Store::new();
         let caller = admin(&mut store);

@@ -1,4 +1,4 @@
-//! The revoke call through the whole default stack against a real HTTP server on 127.0.0.1.
+//! The whole default stack against a real HTTP server on 127.0.0.1.
 
 mod support;
 
@@ -201,4 +201,22 @@ async fn connections_leave_from_the_configured_local_address() {
     let client = Client::builder().api_key(KEY).base_url(server.url()).local_address(local).build().unwrap();
     client.admin().api_keys().revoke("k").await.unwrap();
     assert_eq!(server.requests()[0].peer.ip(), local);
+}
+
+#[tokio::test]
+async fn a_308_redirect_replays_the_body_of_a_create() {
+    let server = TestServer::start(|req, _| {
+        if req.uri.path().starts_with("/v2") {
+            return json(200, &format!(r#"{{"key":"sk_bc_ws_test_x","key_details":{SEED}}}"#));
+        }
+        Response::builder().status(308).header("location", "/v2/keys").body(Full::default()).unwrap().into()
+    })
+    .await;
+    let request = boltz_api::api::admin::api_keys::CreateApiKey::new("redirected").expires_in_days(7);
+    client(&server.url()).admin().api_keys().create(request).await.unwrap();
+    let [first, second] = server.requests().try_into().unwrap();
+    assert_eq!((second.method.as_str(), second.uri.path()), ("POST", "/v2/keys"));
+    assert_eq!(second.body, first.body);
+    assert_eq!(second.body, r#"{"name":"redirected","expires_in_days":7}"#);
+    assert_eq!(second.headers["content-type"], "application/json");
 }
