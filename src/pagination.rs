@@ -1,8 +1,9 @@
-//! Cursor pagination: one page per call, or every item as a `Stream`.
+//! Pagination: one page per call, or every item as a `Stream`.
 //!
-//! Paging follows the reference SDKs: stop on an empty page, on `has_more: false` when present,
-//! or on a missing cursor; a listing that started with `before_id` pages backwards on
-//! `first_id`, otherwise forwards on `last_id`; every other query parameter is carried along.
+//! Paging follows the reference SDKs. [`CursorPage`]: stop on an empty page, on `has_more: false`
+//! when present, or on a missing cursor; a listing that started with `before_id` pages backwards
+//! on `first_id`, otherwise forwards on `last_id`. [`OpaqueCursorPage`]: the same stops, with the
+//! server's `next_page` sent back as `page`. Every other query parameter is carried along.
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt;
@@ -21,7 +22,7 @@ use serde::de::DeserializeOwned;
 
 use crate::endpoint::Endpoint;
 
-/// One page of a cursor-paginated list.
+/// One page of an `after_id` / `before_id` list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct CursorPage<T> {
@@ -49,16 +50,73 @@ impl<T> CursorPage<T> {
     }
 }
 
-/// A list endpoint paged by `after_id` / `before_id`.
-pub trait CursorPaged: Endpoint<Response = CursorPage<Self::Item>> + Clone {
+/// One page of a list paged by an opaque `page` token.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct OpaqueCursorPage<T> {
+    /// The items, in the server's order.
+    pub data: Vec<T>,
+    /// The token for the next page.
+    #[serde(default)]
+    pub next_page: Option<String>,
+    /// Whether more items follow, when the server says.
+    #[serde(default)]
+    pub has_more: Option<bool>,
+}
+
+impl<T> OpaqueCursorPage<T> {
+    /// The token for the next page, or `None` at the end.
+    pub fn next_cursor(&self) -> Option<&str> {
+        if self.data.is_empty() || self.has_more == Some(false) {
+            return None;
+        }
+        self.next_page.as_deref().filter(|c| !c.is_empty())
+    }
+}
+
+/// A list endpoint whose pages can be followed.
+pub trait Paginated: Endpoint + Clone {
     /// The listed item.
     type Item: DeserializeOwned;
 
-    /// Whether the listing pages backwards (it started with `before_id`).
-    fn is_backward(&self) -> bool;
+    /// Split a page into its items and the request for the following page, if there is one.
+    fn split(&self, page: Self::Response) -> (Vec<Self::Item>, Option<Self>);
+}
 
-    /// The same request for the page at `cursor` in the listing's direction.
-    fn at_cursor(&self, cursor: &str) -> Self;
+/// The `after_id`, `before_id` and `limit` parameters shared by cursor-paged lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CursorParams {
+    pub(crate) after_id: Option<String>,
+    pub(crate) before_id: Option<String>,
+    pub(crate) limit: Option<u32>,
+}
+
+impl CursorParams {
+    /// The parameters for the page after `page`, in the direction this listing pages.
+    pub(crate) fn next<T>(&self, page: &CursorPage<T>) -> Option<Self> {
+        let backward = self.before_id.is_some();
+        let cursor = page.next_cursor(backward)?.to_owned();
+        let mut next = self.clone();
+        if backward {
+            next.before_id = Some(cursor);
+        } else {
+            next.after_id = Some(cursor);
+        }
+        Some(next)
+    }
+
+    /// Append the set parameters to a query.
+    pub(crate) fn append_to(&self, query: &mut form_urlencoded::Serializer<'_, String>) {
+        if let Some(after_id) = &self.after_id {
+            query.append_pair("after_id", after_id);
+        }
+        if let Some(before_id) = &self.before_id {
+            query.append_pair("before_id", before_id);
+        }
+        if let Some(limit) = self.limit {
+            query.append_pair("limit", &limit.to_string());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -66,16 +124,11 @@ mod tests {
     use super::*;
 
     fn page(n: usize, has_more: Option<bool>) -> CursorPage<u8> {
-        CursorPage {
-            data: vec![0; n],
-            first_id: Some("first".into()),
-            last_id: Some("last".into()),
-            has_more,
-        }
+        CursorPage { data: vec![0; n], first_id: Some("first".into()), last_id: Some("last".into()), has_more }
     }
 
     #[test]
-    fn stop_rules() {
+    fn cursor_stop_rules() {
         assert_eq!(page(2, Some(true)).next_cursor(false), Some("last"));
         assert_eq!(page(2, Some(true)).next_cursor(true), Some("first"));
         assert_eq!(page(2, None).next_cursor(false), Some("last"), "absent has_more continues");
@@ -86,5 +139,30 @@ mod tests {
         assert_eq!(no_cursor.next_cursor(false), None);
         no_cursor.last_id = Some(String::new());
         assert_eq!(no_cursor.next_cursor(false), None);
+    }
+
+    #[test]
+    fn opaque_stop_rules() {
+        let page = |n: usize, next: Option<&str>, has_more| OpaqueCursorPage {
+            data: vec![0u8; n],
+            next_page: next.map(Into::into),
+            has_more,
+        };
+        assert_eq!(page(1, Some("c/+="), None).next_cursor(), Some("c/+="));
+        assert_eq!(page(1, Some("c"), Some(false)).next_cursor(), None);
+        assert_eq!(page(0, Some("c"), Some(true)).next_cursor(), None);
+        assert_eq!(page(1, None, Some(true)).next_cursor(), None);
+        assert_eq!(page(1, Some(""), Some(true)).next_cursor(), None);
+    }
+
+    #[test]
+    fn cursor_params_follow_the_direction() {
+        let forward = CursorParams { limit: Some(2), ..CursorParams::default() };
+        let next = forward.next(&page(2, Some(true))).unwrap();
+        assert_eq!((next.after_id.as_deref(), next.limit), (Some("last"), Some(2)));
+        let backward = CursorParams { before_id: Some("z".into()), ..CursorParams::default() };
+        let next = backward.next(&page(2, None)).unwrap();
+        assert_eq!((next.before_id.as_deref(), next.after_id), (Some("first"), None));
+        assert_eq!(forward.next(&page(2, Some(false))), None);
     }
 }

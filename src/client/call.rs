@@ -9,7 +9,7 @@ use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::json::encode;
 use crate::options::RequestOptions;
-use crate::pagination::CursorPaged;
+use crate::pagination::Paginated;
 
 /// A call about to be made: set per-call options, then `.await` it.
 ///
@@ -74,23 +74,23 @@ impl<'a, E: Endpoint> Call<'a, E> {
 
 impl<E> Call<'_, E>
 where
-    E: CursorPaged + Send + 'static,
+    E: Paginated + Send + 'static,
     E::Item: Send + 'static,
+    E::Response: Send + 'static,
 {
     /// Every item of the listing, fetching pages as the stream is polled. Each page is its own
     /// call, with its own retries and the same per-call options.
     pub fn stream(self) -> impl Stream<Item = Result<E::Item, Error>> + Send + 'static {
         let client = self.client.clone();
         let options = self.options;
-        let backward = self.endpoint.is_backward();
         stream::try_unfold(Some(self.endpoint), move |next| {
             let client = client.clone();
             let options = options.clone();
             async move {
                 let Some(request) = next else { return Ok::<_, Error>(None) };
                 let page = client.send(request.clone()).options(options).await?;
-                let next = page.next_cursor(backward).map(|cursor| request.at_cursor(cursor));
-                Ok(Some((stream::iter(page.data.into_iter().map(Ok)), next)))
+                let (items, next) = request.split(page);
+                Ok(Some((stream::iter(items.into_iter().map(Ok)), next)))
             }
         })
         .try_flatten()

@@ -3,14 +3,12 @@ use http::Method;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::error::BuildError;
 use crate::models::ApiKey;
-use crate::pagination::{CursorPage, CursorPaged};
+use crate::pagination::{CursorPage, CursorParams, Paginated};
 
 /// `GET /compute/v1/admin/api-keys`: list API keys, one [`CursorPage`] at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListApiKeys {
-    after_id: Option<String>,
-    before_id: Option<String>,
-    limit: Option<u32>,
+    cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
@@ -22,19 +20,19 @@ impl ListApiKeys {
 
     /// Start after this key ID.
     pub fn after_id(mut self, id: impl Into<String>) -> Self {
-        self.after_id = Some(id.into());
+        self.cursor.after_id = Some(id.into());
         self
     }
 
     /// Start before this key ID and page backwards.
     pub fn before_id(mut self, id: impl Into<String>) -> Self {
-        self.before_id = Some(id.into());
+        self.cursor.before_id = Some(id.into());
         self
     }
 
     /// At most this many keys per page.
     pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(limit);
+        self.cursor.limit = Some(limit);
         self
     }
 
@@ -61,42 +59,43 @@ impl Endpoint for ListApiKeys {
 
     fn query(&self) -> Option<String> {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        let limit = self.limit.map(|l| l.to_string());
-        for (name, value) in [
-            ("after_id", self.after_id.as_deref()),
-            ("before_id", self.before_id.as_deref()),
-            ("limit", limit.as_deref()),
-            ("workspace_id", self.workspace_id.as_deref()),
-        ] {
-            if let Some(value) = value {
-                query.append_pair(name, value);
-            }
+        self.cursor.append_to(&mut query);
+        if let Some(workspace_id) = &self.workspace_id {
+            query.append_pair("workspace_id", workspace_id);
         }
         Some(query.finish())
     }
 }
 
-impl CursorPaged for ListApiKeys {
+impl Paginated for ListApiKeys {
     type Item = ApiKey;
 
-    fn is_backward(&self) -> bool {
-        self.before_id.is_some()
-    }
-
-    fn at_cursor(&self, cursor: &str) -> Self {
-        let mut next = self.clone();
-        if self.is_backward() {
-            next.before_id = Some(cursor.to_owned());
-        } else {
-            next.after_id = Some(cursor.to_owned());
-        }
-        next
+    fn split(&self, page: Self::Response) -> (Vec<ApiKey>, Option<Self>) {
+        let next = self.cursor.next(&page).map(|cursor| Self { cursor, ..self.clone() });
+        (page.data, next)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn page(ids: &[&str]) -> CursorPage<ApiKey> {
+        CursorPage {
+            data: ids.iter().map(|_| key()).collect(),
+            first_id: ids.first().map(|s| (*s).to_owned()),
+            last_id: ids.last().map(|s| (*s).to_owned()),
+            has_more: Some(true),
+        }
+    }
+
+    fn key() -> ApiKey {
+        serde_json::from_str(
+            r#"{"id":"k","allowed_ips":[],"created_at":"2026-01-01T00:00:00Z","is_active":true,
+                "key_prefix":"p","key_type":"admin","livemode":true,"name":"n"}"#,
+        )
+        .unwrap()
+    }
 
     #[test]
     fn request_shape() {
@@ -107,11 +106,12 @@ mod tests {
     }
 
     #[test]
-    fn cursors_keep_every_other_parameter() {
-        let forward = ListApiKeys::new().limit(2).workspace_id("w").at_cursor("key_b");
-        assert_eq!(forward.query().unwrap(), "after_id=key_b&limit=2&workspace_id=w");
+    fn the_next_page_keeps_every_other_parameter() {
+        let list = ListApiKeys::new().limit(2).workspace_id("w");
+        let (_, next) = list.split(page(&["key_a", "key_b"]));
+        assert_eq!(next.unwrap().query().unwrap(), "after_id=key_b&limit=2&workspace_id=w");
         let backward = ListApiKeys::new().before_id("key_z").limit(2);
-        assert!(backward.is_backward());
-        assert_eq!(backward.at_cursor("key_q").query().unwrap(), "before_id=key_q&limit=2");
+        let (_, next) = backward.split(page(&["key_q", "key_r"]));
+        assert_eq!(next.unwrap().query().unwrap(), "before_id=key_q&limit=2");
     }
 }
