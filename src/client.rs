@@ -30,6 +30,7 @@ use boltz_api_layers::BoxError;
 
 use crate::api::admin::Admin;
 use crate::api::auth::Auth;
+use crate::api::cli::Cli;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::json::{HttpRequest, HttpResponse, Json, ResponseFuture};
@@ -81,9 +82,14 @@ impl Client {
         Call::new(self, endpoint)
     }
 
-    /// The admin operations: API keys.
+    /// The admin operations: API keys, workspaces, usage.
     pub fn admin(&self) -> Admin<'_> {
         Admin::new(self)
+    }
+
+    /// CLI release metadata.
+    pub fn cli(&self) -> Cli<'_> {
+        Cli::new(self)
     }
 
     /// The auth operations: who is calling.

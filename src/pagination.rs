@@ -124,7 +124,12 @@ mod tests {
     use super::*;
 
     fn page(n: usize, has_more: Option<bool>) -> CursorPage<u8> {
-        CursorPage { data: vec![0; n], first_id: Some("first".into()), last_id: Some("last".into()), has_more }
+        CursorPage {
+            data: vec![0; n],
+            first_id: Some("first".into()),
+            last_id: Some("last".into()),
+            has_more,
+        }
     }
 
     #[test]

@@ -10,3 +10,4 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cli;

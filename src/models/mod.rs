@@ -19,8 +19,15 @@
 mod open_enum;
 mod api_key;
 mod auth;
+mod cli;
 mod secret;
+mod usage;
+mod workspace;
 
 pub use api_key::{ApiKey, CreatedApiKey, KeyMode, KeyType};
 pub use auth::{ApiKeyPrincipal, AuthMe, ComputeRole, OrganizationMembership, UserPrincipal};
+pub use cli::{CliInstall, CliVersion};
 pub use secret::SecretKey;
+pub use usage::{Application, UsageBucket, UsageGroupBy, WindowSize};
+pub(crate) use workspace::LifetimeLimit;
+pub use workspace::{Currency, DataRetention, LimitType, Money, RetentionUnit, SpendingLimit, Workspace};

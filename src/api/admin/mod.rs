@@ -8,6 +8,8 @@
 //! ```
 
 pub mod api_keys;
+pub mod usage;
+pub mod workspaces;
 
 use crate::client::Client;
 
@@ -25,5 +27,15 @@ impl<'a> Admin<'a> {
     /// API key operations.
     pub fn api_keys(&self) -> api_keys::ApiKeys<'a> {
         api_keys::ApiKeys::new(self.client)
+    }
+
+    /// Workspace operations.
+    pub fn workspaces(&self) -> workspaces::Workspaces<'a> {
+        workspaces::Workspaces::new(self.client)
+    }
+
+    /// Usage reporting.
+    pub fn usage(&self) -> usage::Usage<'a> {
+        usage::Usage::new(self.client)
     }
 }

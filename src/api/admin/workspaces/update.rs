@@ -1,0 +1,87 @@
+use bytes::Bytes;
+use http::Method;
+use serde::Serialize;
+
+use super::workspace_path;
+use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
+use crate::error::BuildError;
+use crate::models::{DataRetention, Workspace};
+
+/// `POST /compute/v1/admin/workspaces/{workspace_id}`: change a workspace (POST, not PATCH).
+///
+/// Idempotent: it sets absolute values. Unset fields are left as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpdateWorkspace {
+    #[serde(skip)]
+    workspace_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_retention: Option<DataRetention>,
+    /// `Some(None)` sends an explicit `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<Option<String>>,
+}
+
+impl UpdateWorkspace {
+    /// An update of the workspace with this ID that changes nothing yet.
+    pub fn new(workspace_id: impl Into<String>) -> Self {
+        Self { workspace_id: workspace_id.into(), data_retention: None, name: None }
+    }
+
+    /// Rename the workspace.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(Some(name.into()));
+        self
+    }
+
+    /// Send `"name": null`. What the server does with it is not documented (presumably it clears
+    /// the name).
+    pub fn clear_name(mut self) -> Self {
+        self.name = Some(None);
+        self
+    }
+
+    /// Change how long result data is kept.
+    pub fn data_retention(mut self, retention: DataRetention) -> Self {
+        self.data_retention = Some(retention);
+        self
+    }
+}
+
+impl Endpoint for UpdateWorkspace {
+    type Response = Workspace;
+
+    const META: EndpointMeta = EndpointMeta {
+        method: Method::POST,
+        operation: "admin.workspaces.update",
+        path_template: "/compute/v1/admin/workspaces/{workspace_id}",
+        idempotency: Idempotency::Idempotent,
+    };
+
+    fn path(&self) -> Result<String, BuildError> {
+        workspace_path(&self.workspace_id, "")
+    }
+
+    fn body(&self) -> Result<Option<Bytes>, BuildError> {
+        serde_json::to_vec(self).map(|b| Some(Bytes::from(b))).map_err(BuildError::Serialize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(update: &UpdateWorkspace) -> String {
+        String::from_utf8(update.body().unwrap().unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn explicit_null_versus_omitted() {
+        assert_eq!(body(&UpdateWorkspace::new("ws")), "{}");
+        assert_eq!(body(&UpdateWorkspace::new("ws").clear_name()), r#"{"name":null}"#);
+        assert_eq!(body(&UpdateWorkspace::new("ws").name("n")), r#"{"name":"n"}"#);
+        let retention = UpdateWorkspace::new("ws").data_retention(DataRetention::days(2));
+        assert_eq!(body(&retention), r#"{"data_retention":{"unit":"days","value":2}}"#);
+        assert_eq!(UpdateWorkspace::new("ws_1").path().unwrap(), "/compute/v1/admin/workspaces/ws_1");
+        assert_eq!(UpdateWorkspace::META.method, Method::POST);
+    }
+}
