@@ -15,14 +15,19 @@
 mod builder;
 mod call;
 mod env;
+mod raw;
 mod stack;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL};
 pub use call::Call;
+pub use raw::RawRequest;
 
 use std::fmt;
+use std::future::{Future, poll_fn};
 use std::task::{Context, Poll};
 
+use http::Method;
+use serde::de::DeserializeOwned;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
 
@@ -32,8 +37,8 @@ use crate::api::admin::Admin;
 use crate::api::auth::Auth;
 use crate::api::cli::Cli;
 use crate::endpoint::Endpoint;
-use crate::error::Error;
-use crate::json::{HttpRequest, HttpResponse, Json, ResponseFuture};
+use crate::error::{BuildError, Error};
+use crate::json::{ApiResponse, HttpRequest, HttpResponse, Json, ResponseFuture, decode_with_response};
 
 /// The type-erased HTTP stack inside a [`Client`].
 pub type HttpService = BoxCloneSyncService<HttpRequest, HttpResponse, BoxError>;
@@ -82,6 +87,12 @@ impl Client {
         Call::new(self, endpoint)
     }
 
+    /// A request to any path (`/compute/v1/…`) or absolute URL through the same stack, for
+    /// endpoints without a typed request yet. The key is sent only to the base URL's origin.
+    pub fn request(&self, method: Method, target: &str) -> RawRequest<'_> {
+        RawRequest::new(self, method, target)
+    }
+
     /// The admin operations: API keys, workspaces, usage.
     pub fn admin(&self) -> Admin<'_> {
         Admin::new(self)
@@ -95,6 +106,22 @@ impl Client {
     /// The auth operations: who is calling.
     pub fn auth(&self) -> Auth<'_> {
         Auth::new(self)
+    }
+}
+
+impl Client {
+    /// Send an encoded request through the stack and decode its response.
+    pub(crate) fn execute<T: DeserializeOwned>(
+        &self,
+        request: Result<HttpRequest, BuildError>,
+    ) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'static {
+        let mut json = self.json.clone();
+        async move {
+            // Bad input fails here, before any readiness wait or I/O.
+            let request = request?;
+            poll_fn(|cx| json.poll_ready_http(cx)).await?;
+            decode_with_response(json.send_http(request).await?)
+        }
     }
 }
 

@@ -194,6 +194,12 @@ pub enum BuildError {
     /// The request body could not be serialised.
     #[error("could not serialise the request body")]
     Serialize(#[source] serde_json::Error),
+    /// A raw request's body could not be serialised.
+    #[error("could not serialise the request body: {reason}")]
+    InvalidBody {
+        /// The serialiser's message.
+        reason: String,
+    },
     /// The request URI could not be assembled.
     #[error("could not build the request URI")]
     InvalidUri(#[source] http::Error),

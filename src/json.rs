@@ -29,7 +29,8 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
-use http::{HeaderValue, Request, Response, Uri};
+use http::response::Parts;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::Full;
 use pin_project_lite::pin_project;
 use serde::de::DeserializeOwned;
@@ -38,7 +39,7 @@ use tower::{Layer, Service};
 use boltz_api_layers::BoxError;
 use boltz_api_layers::trace::{OperationName, PathTemplate};
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, Idempotency};
 use crate::error::{ApiError, BuildError, DecodeError, Error};
 use crate::options::RequestOptions;
 
@@ -89,6 +90,11 @@ where
     ) -> ResponseFuture<S::Future, T> {
         ResponseFuture::waiting(self.inner.call(request))
     }
+
+    /// Send an already encoded request and return the response undecoded.
+    pub(crate) async fn send_http(&mut self, request: HttpRequest) -> Result<HttpResponse, Error> {
+        self.inner.call(request).await.map_err(|e| Error::from_stack(e.into()))
+    }
 }
 
 impl<S, E> Service<E> for Json<S>
@@ -115,21 +121,41 @@ where
 
 /// Build the HTTP request for `endpoint`: path, query, JSON body, `accept`, the endpoint's
 /// metadata as extensions, then the per-call options.
-pub(crate) fn encode<E: Endpoint>(
-    endpoint: &E,
-    mut options: RequestOptions,
-) -> Result<HttpRequest, BuildError> {
-    options.take_error()?;
+pub(crate) fn encode<E: Endpoint>(endpoint: &E, options: RequestOptions) -> Result<HttpRequest, BuildError> {
     let mut target = endpoint.path()?;
     if let Some(query) = endpoint.query().filter(|q| !q.is_empty()) {
         target.push('?');
         target.push_str(&query);
     }
+    let meta = &E::META;
+    let labels = Labels {
+        operation: meta.operation,
+        path_template: meta.path_template,
+        idempotency: meta.idempotency,
+    };
+    assemble(meta.method.clone(), target, endpoint.body()?, labels, options)
+}
+
+/// What a request is called in logs and how the retry policy treats it.
+pub(crate) struct Labels {
+    pub(crate) operation: &'static str,
+    pub(crate) path_template: &'static str,
+    pub(crate) idempotency: Idempotency,
+}
+
+/// Assemble a request from its method, target (`/path?query` or an absolute URL) and JSON body.
+pub(crate) fn assemble(
+    method: Method,
+    target: String,
+    body: Option<Bytes>,
+    labels: Labels,
+    mut options: RequestOptions,
+) -> Result<HttpRequest, BuildError> {
+    options.take_error()?;
     let uri = Uri::try_from(target).map_err(|e| BuildError::InvalidUri(e.into()))?;
-    let body = endpoint.body()?;
     let has_body = body.is_some();
     let mut request = Request::new(body.map(Full::new).unwrap_or_default());
-    *request.method_mut() = E::META.method;
+    *request.method_mut() = method;
     *request.uri_mut() = uri;
     let headers = request.headers_mut();
     headers.insert(ACCEPT, APPLICATION_JSON);
@@ -137,18 +163,43 @@ pub(crate) fn encode<E: Endpoint>(
         headers.insert(CONTENT_TYPE, APPLICATION_JSON);
     }
     let extensions = request.extensions_mut();
-    extensions.insert(OperationName(E::META.operation));
-    extensions.insert(PathTemplate(E::META.path_template));
-    extensions.insert(E::META.idempotency);
+    extensions.insert(OperationName(labels.operation));
+    extensions.insert(PathTemplate(labels.path_template));
+    extensions.insert(labels.idempotency);
     options.apply(&mut request);
     Ok(request)
+}
+
+/// A decoded value with the status and headers of the response it came from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiResponse<T> {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The decoded body.
+    pub value: T,
+}
+
+/// Like [`decode`], keeping the status and headers.
+pub(crate) fn decode_with_response<T: DeserializeOwned>(
+    response: HttpResponse,
+) -> Result<ApiResponse<T>, Error> {
+    let (parts, body) = response.into_parts();
+    let value = decode_parts(&parts, body)?;
+    Ok(ApiResponse { status: parts.status, headers: parts.headers, value })
 }
 
 /// Turn a collected response into `T`, or into [`Error::Api`] / [`Error::Decode`].
 pub(crate) fn decode<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Error> {
     let (parts, body) = response.into_parts();
+    decode_parts(&parts, body)
+}
+
+fn decode_parts<T: DeserializeOwned>(parts: &Parts, body: Bytes) -> Result<T, Error> {
     if !parts.status.is_success() {
-        return Err(Error::Api(Box::new(ApiError::new(parts.status, parts.headers, body))));
+        return Err(Error::Api(Box::new(ApiError::new(parts.status, parts.headers.clone(), body))));
     }
     // The fast path decodes directly; only a failure pays for tracking the JSON path.
     let first = match serde_json::from_slice(&body) {

@@ -26,9 +26,10 @@ pub mod models;
 pub mod options;
 pub mod pagination;
 
-pub use client::{Call, Client, ClientBuilder};
+pub use client::{Call, Client, ClientBuilder, RawRequest};
 pub use endpoint::{Endpoint, EndpointMeta, Idempotency};
 pub use error::{ApiError, ApiErrorKind, BuildError, DecodeError, Error, TimeoutKind};
+pub use json::ApiResponse;
 pub use options::RequestOptions;
 
 /// The layers the default stack is made of, re-exported for custom stacks.

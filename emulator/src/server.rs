@@ -173,11 +173,16 @@ fn dispatch(shared: &Shared, req: &Call<'_>) -> Result<Value, ApiError> {
     let secret = req.headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let method = req.method;
     let wrong_method = || ApiError::method_not_allowed(format!("{method} is not allowed on {}", req.path));
+    let only = |allowed: Method| if *method == allowed { Ok(()) } else { Err(wrong_method()) };
+    let admin = |store: &mut Store| {
+        let caller = store.authenticate(secret, req.peer.ip())?;
+        caller.require_admin()?;
+        Ok::<_, ApiError>(caller)
+    };
     let mut store = shared.store.lock().expect("store lock");
     match segments.as_slice() {
         ["compute", "v1", "admin", "api-keys"] => {
-            let caller = store.authenticate(secret, req.peer.ip())?;
-            caller.require_admin()?;
+            let caller = admin(&mut store)?;
             match *method {
                 Method::POST => store.create_key(&caller, req.body),
                 Method::GET => Ok(serde_json::to_value(store.list_keys(&query)?).expect("serialisable")),
@@ -185,19 +190,52 @@ fn dispatch(shared: &Shared, req: &Call<'_>) -> Result<Value, ApiError> {
             }
         }
         ["compute", "v1", "admin", "api-keys", id, "revoke"] => {
-            let caller = store.authenticate(secret, req.peer.ip())?;
-            caller.require_admin()?;
-            if method != Method::POST {
-                return Err(wrong_method());
+            admin(&mut store)?;
+            only(Method::POST)?;
+            Ok(serde_json::to_value(store.revoke_key(&decode(id))?).expect("serialisable"))
+        }
+        ["compute", "v1", "admin", "workspaces"] => {
+            admin(&mut store)?;
+            match *method {
+                Method::POST => store.create_workspace(req.body),
+                Method::GET => {
+                    Ok(serde_json::to_value(store.list_workspaces(&query)?).expect("serialisable"))
+                }
+                _ => Err(wrong_method()),
             }
-            let id = percent_decode_str(id).decode_utf8_lossy();
-            Ok(serde_json::to_value(store.revoke_key(&id)?).expect("serialisable"))
+        }
+        ["compute", "v1", "admin", "workspaces", id] => {
+            admin(&mut store)?;
+            match *method {
+                Method::GET => store.retrieve_workspace(&decode(id)),
+                Method::POST => store.update_workspace(&decode(id), req.body),
+                _ => Err(wrong_method()),
+            }
+        }
+        ["compute", "v1", "admin", "workspaces", id, "archive"] => {
+            admin(&mut store)?;
+            only(Method::POST)?;
+            store.archive_workspace(&decode(id))
+        }
+        ["compute", "v1", "admin", "workspaces", id, "spending-limit"] => match *method {
+            Method::GET => {
+                let caller = store.authenticate(secret, req.peer.ip())?;
+                store.retrieve_spending_limit(&caller, &decode(id))
+            }
+            Method::PUT => {
+                admin(&mut store)?;
+                store.set_spending_limit(&decode(id), req.body)
+            }
+            _ => Err(wrong_method()),
+        },
+        ["compute", "v1", "admin", "usage"] => {
+            admin(&mut store)?;
+            only(Method::GET)?;
+            store.usage(&query)
         }
         ["compute", "v1", "auth", "me"] => {
             let caller = store.authenticate(secret, req.peer.ip())?;
-            if method != Method::GET {
-                return Err(wrong_method());
-            }
+            only(Method::GET)?;
             Ok(json!({
                 "principal_type": "api_key",
                 "api_key_id": caller.key_id,
@@ -211,13 +249,16 @@ fn dispatch(shared: &Shared, req: &Call<'_>) -> Result<Value, ApiError> {
         }
         ["compute", "v1", "cli", "version"] => {
             store.authenticate(secret, req.peer.ip())?;
-            if method != Method::GET {
-                return Err(wrong_method());
-            }
+            only(Method::GET)?;
             Ok(cli_version(query.iter().find(|(k, _)| k == "current").map(|(_, v)| v.as_str())))
         }
         _ => Err(ApiError::not_found(format!("no route for {method} {}", req.path))),
     }
+}
+
+/// A path segment, percent-decoded.
+fn decode(segment: &str) -> String {
+    percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
 /// The emulator's CLI release metadata.

@@ -1,13 +1,14 @@
-use std::future::{IntoFuture, poll_fn};
+use std::future::IntoFuture;
 use std::time::Duration;
 
+use futures_util::TryFutureExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, Stream, TryStreamExt};
 
 use crate::client::Client;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
-use crate::json::encode;
+use crate::json::{ApiResponse, encode};
 use crate::options::RequestOptions;
 use crate::pagination::Paginated;
 
@@ -70,6 +71,14 @@ impl<'a, E: Endpoint> Call<'a, E> {
         self.options = self.options.header(name, value);
         self
     }
+
+    /// Make the call and keep the response's status and headers with the decoded value.
+    pub async fn with_response(self) -> Result<ApiResponse<E::Response>, Error>
+    where
+        E::Response: Send,
+    {
+        self.client.execute(encode(&self.endpoint, self.options)).await
+    }
 }
 
 impl<E> Call<'_, E>
@@ -107,12 +116,6 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         // Encoding happens now, so bad input fails before any I/O or readiness wait.
-        let request = encode(&self.endpoint, self.options);
-        let mut json = self.client.json.clone();
-        Box::pin(async move {
-            let request = request?;
-            poll_fn(|cx| json.poll_ready_http(cx)).await?;
-            json.send_request(request).await
-        })
+        Box::pin(self.client.execute(encode(&self.endpoint, self.options)).map_ok(|response| response.value))
     }
 }

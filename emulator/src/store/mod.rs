@@ -4,9 +4,14 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
+
+mod usage;
+mod workspaces;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+pub(crate) use workspaces::WorkspaceRecord;
 
 use crate::error::ApiError;
 use crate::pagination::{Cursor, Page, select};
@@ -86,7 +91,8 @@ pub(crate) struct Store {
     keys: Vec<KeyRecord>,
     by_id: HashMap<String, usize>,
     by_secret: HashMap<[u8; 32], usize>,
-    workspaces: Vec<String>,
+    workspaces: Vec<WorkspaceRecord>,
+    workspace_index: HashMap<String, usize>,
 }
 
 fn hash(secret: &str) -> [u8; 32] {
@@ -103,7 +109,13 @@ pub(crate) fn random_token(len: usize) -> String {
 
 impl Store {
     pub(crate) fn new() -> Self {
-        Self { workspaces: vec![DEFAULT_WORKSPACE.to_owned()], ..Self::default() }
+        let mut store = Self::default();
+        store.insert_workspace(WorkspaceRecord::new(
+            DEFAULT_WORKSPACE.to_owned(),
+            Some("Default".into()),
+            true,
+        ));
+        store
     }
 
     /// Store a new key and return its secret, which is not kept.
@@ -211,8 +223,8 @@ impl Store {
             Some(other) => return Err(ApiError::unprocessable(format!("unknown mode `{other}`"))),
         };
         let workspace = request.workspace_id.unwrap_or_else(|| DEFAULT_WORKSPACE.to_owned());
-        if !self.workspaces.contains(&workspace) {
-            return Err(ApiError::not_found(format!("workspace `{workspace}` not found")));
+        if self.workspace(&workspace)?.archived_at.is_some() {
+            return Err(ApiError::bad_request(format!("workspace `{workspace}` is archived")));
         }
         let (secret, record) = self.insert_key(NewKey {
             name,
@@ -260,6 +272,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     fn admin(store: &mut Store) -> Principal {
         let secret = store.bootstrap_admin(None);
