@@ -220,3 +220,87 @@ async fn a_308_redirect_replays_the_body_of_a_create() {
     assert_eq!(second.body, r#"{"name":"redirected","expires_in_days":7}"#);
     assert_eq!(second.headers["content-type"], "application/json");
 }
+
+#[tokio::test]
+async fn the_escape_hatch_reaches_any_path_through_the_same_stack() {
+    let failed_once = std::sync::atomic::AtomicBool::new(false);
+    let server = TestServer::start(move |req, _| match req.uri.path() {
+        "/compute/v1/predictions/structure-and-binding" => {
+            json(200, r#"{"data":[{"id":"run_1"}],"has_more":false}"#)
+        }
+        "/compute/v1/flaky" if !failed_once.swap(true, std::sync::atomic::Ordering::SeqCst) => {
+            json(503, "{}")
+        }
+        "/compute/v1/down" => {
+            let mut reply = json(503, "{}");
+            reply.response.headers_mut().insert("retry-after-ms", "1".parse().unwrap());
+            reply
+        }
+        _ => json(200, r#"{"ok":true}"#),
+    })
+    .await;
+    let client = Client::builder().api_key(KEY).base_url(server.url()).build().unwrap();
+
+    let runs: serde_json::Value = client
+        .request(http::Method::GET, "/compute/v1/predictions/structure-and-binding")
+        .query([("limit", "5"), ("status", "a b")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runs["data"][0]["id"], "run_1");
+    let [req] = server.requests().try_into().unwrap();
+    assert_eq!(req.uri, "/compute/v1/predictions/structure-and-binding?limit=5&status=a+b");
+    assert_eq!(req.headers["x-api-key"], KEY);
+
+    let response = client
+        .request(http::Method::POST, "/compute/v1/share-links")
+        .json(&serde_json::json!({"pipeline_id": "p1"}))
+        .header("x-note", "hatch")
+        .send_with_response::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        (response.status.as_u16(), response.headers["content-type"].to_str().unwrap()),
+        (200, "application/json")
+    );
+    let posted = server.requests().pop().unwrap();
+    assert_eq!(posted.body, r#"{"pipeline_id":"p1"}"#);
+    assert_eq!(posted.headers["x-note"], "hatch");
+    assert_eq!(posted.headers["content-type"], "application/json");
+
+    // GET is retried after a 503; a POST is not, unless marked idempotent.
+    let count = |path: &str| server.requests().iter().filter(|r| r.uri.path() == path).count();
+    let flaky = client.request(http::Method::GET, "/compute/v1/flaky").send::<serde_json::Value>().await;
+    assert!(flaky.is_ok() && count("/compute/v1/flaky") == 2);
+    let err =
+        client.request(http::Method::POST, "/compute/v1/down").send::<serde_json::Value>().await.unwrap_err();
+    assert_eq!((err.status().map(|s| s.as_u16()), count("/compute/v1/down")), (Some(503), 1));
+    let idempotent = client
+        .request(http::Method::POST, "/compute/v1/down")
+        .idempotency(boltz_api::Idempotency::Idempotent);
+    assert!(idempotent.send::<serde_json::Value>().await.is_err());
+    assert_eq!(count("/compute/v1/down"), 4, "one more call of three attempts");
+
+    // An absolute URL to another origin gets no key.
+    let other = TestServer::start(|_, _| json(200, "{}")).await;
+    client
+        .request(http::Method::GET, &format!("{}/elsewhere", other.url()))
+        .send::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(other.requests()[0].headers.get("x-api-key").is_none());
+}
+
+#[tokio::test]
+async fn any_call_can_keep_its_status_and_headers() {
+    let server = TestServer::start(|_, _| {
+        let mut reply = json(200, SEED);
+        reply.response.headers_mut().insert("x-ratelimit-remaining", "41".parse().unwrap());
+        reply
+    })
+    .await;
+    let response = client(&server.url()).admin().api_keys().revoke("k").with_response().await.unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(response.headers["x-ratelimit-remaining"], "41");
+    assert_eq!(response.value.id, "id");
+}
