@@ -34,3 +34,8 @@ pub use options::RequestOptions;
 
 /// The layers the default stack is made of, re-exported for custom stacks.
 pub use boltz_api_layers as layers;
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

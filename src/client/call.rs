@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use futures_util::TryFutureExt;
 use futures_util::future::BoxFuture;
-use futures_util::stream::{self, Stream, TryStreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use crate::client::Client;
 use crate::endpoint::Endpoint;
@@ -88,8 +88,9 @@ where
     E::Response: Send + 'static,
 {
     /// Every item of the listing, fetching pages as the stream is polled. Each page is its own
-    /// call, with its own retries and the same per-call options.
-    pub fn stream(self) -> impl Stream<Item = Result<E::Item, Error>> + Send + 'static {
+    /// call, with its own retries and the same per-call options. The stream is boxed, so it is
+    /// `Unpin` and can be polled with `try_next` directly.
+    pub fn stream(self) -> BoxStream<'static, Result<E::Item, Error>> {
         let client = self.client.clone();
         let options = self.options;
         stream::try_unfold(Some(self.endpoint), move |next| {
@@ -103,6 +104,7 @@ where
             }
         })
         .try_flatten()
+        .boxed()
     }
 }
 
