@@ -20,7 +20,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::BuildError;
 
-pub use boltz_api_layers::retry::Idempotency;
+pub use boltz_api_layers::operation::Idempotency;
+use boltz_api_layers::operation::Operation;
 
 /// Static facts about an endpoint, used to build the request and label its logs.
 #[derive(Debug, Clone)]
@@ -33,6 +34,13 @@ pub struct EndpointMeta {
     pub path_template: &'static str,
     /// Whether replaying the request is safe; read by the retry policy.
     pub idempotency: Idempotency,
+}
+
+impl EndpointMeta {
+    /// The request extension the tracing and retry layers read.
+    pub fn operation(&self) -> Operation {
+        Operation { name: self.operation, path_template: self.path_template, idempotency: self.idempotency }
+    }
 }
 
 /// One API operation: how to build its request and what its response decodes into.

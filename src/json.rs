@@ -37,9 +37,9 @@ use serde::de::DeserializeOwned;
 use tower::{Layer, Service};
 
 use boltz_api_layers::BoxError;
-use boltz_api_layers::trace::{OperationName, PathTemplate};
+use boltz_api_layers::operation::Operation;
 
-use crate::endpoint::{Endpoint, Idempotency};
+use crate::endpoint::Endpoint;
 use crate::error::{ApiError, BuildError, DecodeError, Error};
 use crate::options::RequestOptions;
 
@@ -127,20 +127,7 @@ pub(crate) fn encode<E: Endpoint>(endpoint: &E, options: RequestOptions) -> Resu
         target.push('?');
         target.push_str(&query);
     }
-    let meta = &E::META;
-    let labels = Labels {
-        operation: meta.operation,
-        path_template: meta.path_template,
-        idempotency: meta.idempotency,
-    };
-    assemble(meta.method.clone(), target, endpoint.body()?, labels, options)
-}
-
-/// What a request is called in logs and how the retry policy treats it.
-pub(crate) struct Labels {
-    pub(crate) operation: &'static str,
-    pub(crate) path_template: &'static str,
-    pub(crate) idempotency: Idempotency,
+    assemble(E::META.method.clone(), target, endpoint.body()?, E::META.operation(), options)
 }
 
 /// Assemble a request from its method, target (`/path?query` or an absolute URL) and JSON body.
@@ -148,13 +135,15 @@ pub(crate) fn assemble(
     method: Method,
     target: String,
     body: Option<Bytes>,
-    labels: Labels,
+    operation: Operation,
     mut options: RequestOptions,
 ) -> Result<HttpRequest, BuildError> {
     options.take_error()?;
     let uri = Uri::try_from(target).map_err(|e| BuildError::InvalidUri(e.into()))?;
     let has_body = body.is_some();
     let mut request = Request::new(body.map(Full::new).unwrap_or_default());
+    // Room for the headers the stack adds (user-agent, retry count, key), so none reallocates.
+    request.headers_mut().reserve(8);
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     let headers = request.headers_mut();
@@ -162,10 +151,7 @@ pub(crate) fn assemble(
     if has_body {
         headers.insert(CONTENT_TYPE, APPLICATION_JSON);
     }
-    let extensions = request.extensions_mut();
-    extensions.insert(OperationName(labels.operation));
-    extensions.insert(PathTemplate(labels.path_template));
-    extensions.insert(labels.idempotency);
+    request.extensions_mut().insert(operation);
     options.apply(&mut request);
     Ok(request)
 }
@@ -283,7 +269,7 @@ mod tests {
         assert_eq!(req.headers()[ACCEPT], "application/json");
         assert!(req.headers().get(CONTENT_TYPE).is_none());
         assert_eq!(http_body::Body::size_hint(req.body()).exact(), Some(0));
-        assert_eq!(req.extensions().get::<OperationName>().unwrap().0, "admin.api_keys.revoke");
+        assert_eq!(Operation::of(&req).unwrap().name, "admin.api_keys.revoke");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 mod error;
 mod faults;
+pub mod fixed;
 mod pagination;
 mod server;
 mod store;

@@ -84,7 +84,7 @@ where
         let watch = tracing::enabled!(Level::DEBUG) || tracing::enabled!(Level::WARN);
         let capture = watch.then(|| capture_connection(&mut req));
         ResponseFuture {
-            attempt: req.extensions().get::<Attempt>().map_or(0, |a| a.0),
+            attempt: req.extensions().get::<Attempt>().map_or(0, Attempt::index),
             inner: self.inner.call(req),
             capture,
             start: Instant::now(),

@@ -34,7 +34,11 @@ pub fn join(base: &Uri, uri: &Uri) -> Result<Uri, http::Error> {
         builder = builder.authority(authority.clone());
     }
     let path_and_query = if prefix.is_empty() {
-        PathAndQuery::try_from(rest)?
+        // Reuse the parsed path (a reference-counted clone) instead of parsing it again.
+        match uri.path_and_query() {
+            Some(path_and_query) => path_and_query.clone(),
+            None => PathAndQuery::from_static("/"),
+        }
     } else {
         let rest = rest.strip_prefix('/').unwrap_or(rest);
         PathAndQuery::try_from(format!("{prefix}/{rest}"))?

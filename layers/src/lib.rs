@@ -33,6 +33,7 @@ pub mod classify;
 pub mod collect;
 pub mod default_headers;
 pub mod future;
+pub mod operation;
 pub mod retry;
 pub mod timeout;
 pub mod trace;

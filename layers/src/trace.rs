@@ -1,11 +1,12 @@
 //! One `tracing` span per logical call, carrying low-cardinality, secret-free fields.
 //!
-//! The span's fields come from request extensions set by whoever built the request:
-//! [`OperationName`] and [`PathTemplate`] (never the concrete path, which may hold ids, nor the
-//! query string). A non-secret credential label, such as a key prefix, may be attached to every span.
+//! The span's fields come from the request's [`Operation`] extension: its name and path template
+//! (never the concrete path, which may hold ids, nor the query string). A non-secret credential
+//! label, such as a key prefix, may be attached to every span.
 //!
 //! ```
-//! use boltz_api_layers::trace::{OperationName, PathTemplate, TraceLayer};
+//! use boltz_api_layers::operation::{Idempotency, Operation};
+//! use boltz_api_layers::trace::TraceLayer;
 //! use tower::{Layer, ServiceExt, service_fn};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -13,8 +14,11 @@
 //! let svc = TraceLayer::new().credential_label("sk_bc_admin_")
 //!     .layer(service_fn(|_req: http::Request<()>| async { Ok::<_, tower::BoxError>(()) }));
 //! let mut req = http::Request::new(());
-//! req.extensions_mut().insert(OperationName("items.get"));
-//! req.extensions_mut().insert(PathTemplate("/v1/items/{id}"));
+//! req.extensions_mut().insert(Operation {
+//!     name: "items.get",
+//!     path_template: "/v1/items/{id}",
+//!     idempotency: Idempotency::Safe,
+//! });
 //! svc.oneshot(req).await?;
 //! # Ok(()) }
 //! ```
@@ -27,13 +31,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 use tracing::instrument::{Instrument, Instrumented};
 
-/// Request extension: a stable name for the operation, such as `"admin.api_keys.revoke"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OperationName(pub &'static str);
-
-/// Request extension: the path with placeholders, such as `"/v1/keys/{id}/revoke"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PathTemplate(pub &'static str);
+use crate::operation::Operation;
 
 /// Opens an `INFO` span named `request` around each call.
 #[derive(Debug, Clone, Default)]
@@ -82,11 +80,12 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
+        let operation = Operation::of(&req);
         let span = tracing::info_span!(
             "request",
-            operation = req.extensions().get::<OperationName>().map(|o| o.0),
+            operation = operation.map(|o| o.name),
             method = %req.method(),
-            path = req.extensions().get::<PathTemplate>().map(|p| p.0),
+            path = operation.map(|o| o.path_template),
             credential = self.credential.as_deref(),
         );
         self.inner.call(req).instrument(span)

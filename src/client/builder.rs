@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::USER_AGENT;
-use http::{HeaderMap, HeaderValue, Uri};
+use http::{HeaderMap, HeaderValue, Response, Uri};
+use http_body::Body;
 use tower::{Layer, Service};
 
 use boltz_api_layers::BoxError;
@@ -199,6 +200,22 @@ impl ClientBuilder {
     /// Build the client. Fails without an API key, with an invalid base URL or header, or when
     /// TLS cannot be set up; nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
+        let transport = stack::transport(self.connect_timeout, self.local_address)?;
+        self.build_with_transport(transport)
+    }
+
+    /// Build the client with the default stack over another transport: a custom connector, or an
+    /// in-memory service in tests and benchmarks. `connect_timeout` and `local_address` are the
+    /// transport's business then.
+    pub fn build_with_transport<T, B>(self, transport: T) -> Result<Client, Error>
+    where
+        T: Service<HttpRequest, Response = Response<B>> + Clone + Send + Sync + 'static,
+        T::Error: Into<BoxError>,
+        T::Future: Send + 'static,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
         if let Some(err) = self.invalid {
             return Err(err.into());
         }
@@ -217,14 +234,12 @@ impl ClientBuilder {
             key_label: key_label(&key),
             max_retries: self.max_retries,
             timeout: self.timeout,
-            connect_timeout: self.connect_timeout,
             deadline: self.deadline,
-            local_address: self.local_address,
             default_headers,
             max_response_bytes: self.max_response_bytes,
             budget: Arc::new(TpsBudget::default()),
         };
-        let mut service = stack::default_stack(config)?;
+        let mut service = stack::default_stack(config, transport)?;
         for layer in self.layers.into_iter().rev() {
             service = layer(service);
         }

@@ -8,8 +8,9 @@ use serde::de::DeserializeOwned;
 use crate::client::Client;
 use crate::endpoint::Idempotency;
 use crate::error::{BuildError, Error};
-use crate::json::{ApiResponse, HttpRequest, Labels, assemble};
+use crate::json::{ApiResponse, HttpRequest, assemble};
 use crate::options::RequestOptions;
+use boltz_api_layers::operation::Operation;
 
 /// A request to any endpoint, typed or not, through the same stack: auth, retries, timeouts,
 /// logging and error mapping. Made by [`Client::request`].
@@ -118,11 +119,11 @@ impl<'a> RawRequest<'a> {
             target.push(if target.contains('?') { '&' } else { '?' });
             target.push_str(&query);
         }
-        let labels = Labels {
-            operation: "raw",
+        let operation = Operation {
+            name: "raw",
             path_template: "(raw)",
             idempotency: self.idempotency.unwrap_or_else(|| Idempotency::from_method(&self.method)),
         };
-        assemble(self.method, target, body, labels, self.options)
+        assemble(self.method, target, body, operation, self.options)
     }
 }

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Response, Uri};
+use http_body::Body;
 use http_body_util::Full;
 use hyper_rustls::HttpsConnectorBuilder;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use tower::ServiceBuilder;
+use tower::{Service, ServiceBuilder};
 use tower_http::follow_redirect::FollowRedirectLayer;
 use tower_http::follow_redirect::policy::{self, FilterCredentials, Limited, PolicyExt};
 
@@ -27,6 +28,7 @@ use boltz_api_layers::trace::TraceLayer;
 
 use super::HttpService;
 use crate::error::BuildError;
+use crate::json::HttpRequest;
 
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 const RETRY_COUNT: HeaderName = HeaderName::from_static("x-stainless-retry-count");
@@ -40,9 +42,7 @@ pub(crate) struct StackConfig {
     pub(crate) key_label: String,
     pub(crate) max_retries: u32,
     pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
     pub(crate) deadline: Option<Duration>,
-    pub(crate) local_address: Option<IpAddr>,
     pub(crate) default_headers: HeaderMap,
     pub(crate) max_response_bytes: usize,
     pub(crate) budget: Arc<TpsBudget>,
@@ -50,7 +50,15 @@ pub(crate) struct StackConfig {
 
 /// Assemble the stack. Wire data (default headers) is written once, above the retry layer; the
 /// key is attached innermost, after redirects, so no log above sees it and no other origin gets it.
-pub(crate) fn default_stack(config: StackConfig) -> Result<HttpService, BuildError> {
+pub(crate) fn default_stack<T, B>(config: StackConfig, transport: T) -> Result<HttpService, BuildError>
+where
+    T: Service<HttpRequest, Response = Response<B>> + Clone + Send + Sync + 'static,
+    T::Error: Into<BoxError>,
+    T::Future: Send + 'static,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
     let auth = AuthLayer::new(&config.base, X_API_KEY, config.api_key)
         .map_err(|_| BuildError::InvalidBaseUrl { url: config.base.to_string(), reason: "no host" })?;
     let redirects =
@@ -73,15 +81,19 @@ pub(crate) fn default_stack(config: StackConfig) -> Result<HttpService, BuildErr
         .layer(BaseUriLayer::new(config.base))
         .layer(FollowRedirectLayer::with_policy(redirects))
         .layer(auth)
-        .map_err(BoxError::from)
-        .service(transport(config.connect_timeout, config.local_address)?);
+        .map_err(|e: T::Error| -> BoxError { e.into() })
+        .service(transport);
     Ok(HttpService::new(stack))
 }
 
-type Transport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+/// The default transport.
+pub(crate) type Transport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// hyper-util's pooled client over rustls (HTTP/1.1 and HTTP/2 by ALPN), or plain TCP for `http`.
-fn transport(connect_timeout: Duration, local_address: Option<IpAddr>) -> Result<Transport, BuildError> {
+pub(crate) fn transport(
+    connect_timeout: Duration,
+    local_address: Option<IpAddr>,
+) -> Result<Transport, BuildError> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);

@@ -43,6 +43,7 @@
 pub mod backoff;
 mod policy;
 
+pub use crate::operation::Idempotency;
 pub use policy::RetryPolicy;
 pub use tower::retry::budget::TpsBudget;
 
@@ -50,50 +51,30 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{HeaderName, HeaderValue, Method, Request, Response};
+use http::{HeaderName, HeaderValue, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::BoxError;
 
-/// Whether replaying a request is safe; read by the retry policy from the request extensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Idempotency {
-    /// Reads only.
-    Safe,
-    /// Doing it twice leaves the same state as doing it once.
-    Idempotent,
-    /// A blind replay may do the work twice (for example create a second resource).
-    NonIdempotent,
-}
-
-impl Idempotency {
-    /// The class HTTP semantics give a method, used when a request carries no [`Idempotency`].
-    pub fn from_method(method: &Method) -> Self {
-        match *method {
-            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE => Idempotency::Safe,
-            Method::PUT | Method::DELETE => Idempotency::Idempotent,
-            _ => Idempotency::NonIdempotent,
-        }
-    }
-
-    /// Whether the request may be replayed after it may have reached the server.
-    pub fn replay_is_safe(self) -> bool {
-        !matches!(self, Idempotency::NonIdempotent)
-    }
-}
-
 /// Request extension that overrides the layer's retry count for one request (`0` disables retries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxRetries(pub u32);
 
-/// Request extension set by the retry layer: the attempt's index, `0` for the first.
+/// Request extension set by the retry layer: which attempt this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attempt(pub u32);
+pub struct Attempt {
+    index: u32,
+    /// Whether the layer wrote the attempt header (and so may rewrite it); a caller's stays.
+    writes_header: bool,
+}
 
-/// Marks a request whose attempt-count header the layer wrote (so it may rewrite it).
-#[derive(Debug, Clone, Copy)]
-struct ManagedCountHeader;
+impl Attempt {
+    /// The attempt's index, `0` for the first.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+}
 
 struct Config {
     max_retries: u32,
@@ -195,13 +176,14 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        req.extensions_mut().insert(Attempt(0));
+        let mut writes_header = false;
         if let Some(name) = &self.config.count_header {
             if !req.headers().contains_key(name) {
                 req.headers_mut().insert(name.clone(), HeaderValue::from_static("0"));
-                req.extensions_mut().insert(ManagedCountHeader);
+                writes_header = true;
             }
         }
+        req.extensions_mut().insert(Attempt { index: 0, writes_header });
         self.inner.call(req)
     }
 }

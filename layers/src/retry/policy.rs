@@ -5,9 +5,10 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower::retry::{Policy, budget::Budget};
 
 use super::backoff::{backoff, server_delay};
-use super::{Attempt, Config, Idempotency, ManagedCountHeader, MaxRetries};
+use super::{Attempt, Config, MaxRetries};
 use crate::BoxError;
 use crate::classify::{ErrorClass, classify};
+use crate::operation::{Idempotency, Operation};
 use crate::timeout::Deadline;
 
 /// The [`tower::retry::Policy`] behind [`RetryLayer`](super::RetryLayer); one clone per call.
@@ -92,10 +93,9 @@ where
         if self.retries >= self.max_retries(req) {
             return None;
         }
-        let idempotency = req
-            .extensions()
-            .get::<Idempotency>()
-            .copied()
+        let idempotency = Operation::of(req)
+            .map(|op| op.idempotency)
+            .or_else(|| req.extensions().get::<Idempotency>().copied())
             .unwrap_or_else(|| Idempotency::from_method(req.method()));
         if !retryable(result, idempotency, config) {
             return None;
@@ -114,11 +114,11 @@ where
             return None;
         }
         self.retries += 1;
-        req.extensions_mut().insert(Attempt(self.retries));
-        if let (Some(name), Some(ManagedCountHeader)) =
-            (&config.count_header, req.extensions().get::<ManagedCountHeader>())
-        {
-            req.headers_mut().insert(name.clone(), HeaderValue::from(self.retries));
+        if let Some(attempt) = req.extensions_mut().get_mut::<Attempt>() {
+            attempt.index = self.retries;
+            if let (true, Some(name)) = (attempt.writes_header, &config.count_header) {
+                req.headers_mut().insert(name.clone(), HeaderValue::from(self.retries));
+            }
         }
         tracing::debug!(retry = self.retries, ?delay, "retrying");
         Some(tokio::time::sleep(delay))

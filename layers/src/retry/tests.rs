@@ -89,7 +89,7 @@ where
                 seen.push(Seen {
                     at: start.elapsed(),
                     count_header: req.headers().get("x-stainless-retry-count").map(|v| v.to_str().unwrap().to_owned()),
-                    attempt: req.extensions().get::<Attempt>().map_or(u32::MAX, |a| a.0),
+                    attempt: req.extensions().get::<Attempt>().map_or(u32::MAX, Attempt::index),
                 });
                 assert_eq!(req.body(), &body, "every attempt carries the same body");
                 match replies.next().expect("an attempt the test did not expect") {
@@ -253,7 +253,11 @@ async fn a_non_idempotent_request_is_replayed_only_when_unprocessed() {
 #[tokio::test(start_paused = true)]
 async fn an_idempotency_extension_overrides_the_method() {
     let mut req = post();
-    req.extensions_mut().insert(Idempotency::Idempotent);
+    req.extensions_mut().insert(crate::operation::Operation {
+        name: "items.update",
+        path_template: "/x",
+        idempotency: Idempotency::Idempotent,
+    });
     let (result, seen) = run(boltz_like(2), req, vec![status(503), status(200)]).await;
     assert_eq!((final_status(&result), seen.len()), (200, 2));
     let mut req =
