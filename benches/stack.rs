@@ -5,7 +5,7 @@
 mod support;
 
 use std::convert::Infallible;
-use std::future::ready;
+use std::future::{Ready, ready};
 use std::time::Duration;
 
 use boltz_api::Client;
@@ -29,13 +29,12 @@ use tower_http::follow_redirect::policy::{self, FilterCredentials, Limited, Poli
 
 const BASE: &str = "http://127.0.0.1:9";
 
+type Canned = Result<Response<Full<Bytes>>, Infallible>;
+
 /// A transport that answers every request with the revoke response, without I/O.
-fn in_memory() -> impl tower::Service<
-    HttpRequest,
-    Response = Response<Full<Bytes>>,
-    Error = Infallible,
-    Future = std::future::Ready<Result<Response<Full<Bytes>>, Infallible>>,
-> + Clone
+fn in_memory()
+-> impl tower::Service<HttpRequest, Response = Response<Full<Bytes>>, Error = Infallible, Future = Ready<Canned>>
++ Clone
 + Send
 + Sync
 + 'static {
