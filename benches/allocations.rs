@@ -12,7 +12,7 @@ use std::alloc::System;
 
 use boltz_api_emulator::fixed::FixedServer;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
-use support::{SEED, raw_client, raw_revoke, stack_client};
+use support::{KEY, SEED, raw_client, raw_revoke, stack_client};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -40,10 +40,10 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let server = FixedServer::start(SEED).await.unwrap();
-        let addr = server.addr();
+        let base = server.base_url();
         let raw = raw_client();
-        let stack = stack_client(&server.base_url());
-        let raw_allocs = per_call(|| async { raw_revoke(&raw, addr).await.map(drop).unwrap() }).await;
+        let stack = stack_client(&base, KEY);
+        let raw_allocs = per_call(|| async { raw_revoke(&raw, &base, KEY).await.map(drop).unwrap() }).await;
         let stack_allocs =
             per_call(|| async { stack.admin().api_keys().revoke("key_123").await.map(drop).unwrap() }).await;
         println!(

@@ -9,15 +9,15 @@ use std::time::Duration;
 use boltz_api_emulator::fixed::FixedServer;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::future::join_all;
-use support::{SEED, raw_client, raw_revoke, stack_client};
+use support::{KEY, SEED, raw_client, raw_revoke, stack_client};
 
 fn loopback(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let server = rt.block_on(FixedServer::start(SEED)).unwrap();
-    let addr = server.addr();
+    let base = server.base_url();
     let stack = {
         let _guard = rt.enter();
-        stack_client(&server.base_url())
+        stack_client(&server.base_url(), KEY)
     };
     let raw = raw_client();
 
@@ -29,7 +29,7 @@ fn loopback(c: &mut Criterion) {
             &concurrency,
             |b, &n| {
                 b.to_async(&rt).iter(|| async {
-                    join_all((0..n).map(|_| raw_revoke(&raw, addr))).await.into_iter().for_each(|r| {
+                    join_all((0..n).map(|_| raw_revoke(&raw, &base, KEY))).await.into_iter().for_each(|r| {
                         r.unwrap();
                     })
                 })

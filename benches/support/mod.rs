@@ -2,8 +2,6 @@
 //! it into, and the raw hyper client the stack is compared with.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
-use std::net::SocketAddr;
-
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::{Request, Response};
@@ -43,14 +41,18 @@ pub fn raw_client() -> Raw {
     HyperClient::builder(TokioExecutor::new()).build(http)
 }
 
-/// One revoke with the bare client: build, send, collect, decode.
+/// One revoke with the bare client, sending the same headers as the stack: build, send,
+/// collect, decode.
 pub async fn raw_revoke(
     client: &Raw,
-    addr: SocketAddr,
+    base_url: &str,
+    key: &str,
 ) -> Result<PlainApiKey, Box<dyn std::error::Error + Send + Sync>> {
-    let request = Request::post(format!("http://{addr}/compute/v1/admin/api-keys/key_123/revoke"))
-        .header("x-api-key", KEY)
+    let request = Request::post(format!("{base_url}/compute/v1/admin/api-keys/key_123/revoke"))
         .header("accept", "application/json")
+        .header("user-agent", concat!("boltz-api-rust/", env!("CARGO_PKG_VERSION")))
+        .header("x-stainless-retry-count", "0")
+        .header("x-api-key", key)
         .body(Full::default())?;
     let response: Response<_> = client.request(request).await?;
     let body = response.into_body().collect().await?.to_bytes();
@@ -58,6 +60,6 @@ pub async fn raw_revoke(
 }
 
 /// The crate's client with the default stack, against `base_url`.
-pub fn stack_client(base_url: &str) -> boltz_api::Client {
-    boltz_api::Client::builder().api_key(KEY).base_url(base_url).build().expect("a valid configuration")
+pub fn stack_client(base_url: &str, key: &str) -> boltz_api::Client {
+    boltz_api::Client::builder().api_key(key).base_url(base_url).build().expect("a valid configuration")
 }

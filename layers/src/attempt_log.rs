@@ -81,14 +81,13 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         // Nothing is captured unless some subscriber listens at the lowest level used for failures.
-        let watch = tracing::enabled!(Level::DEBUG) || tracing::enabled!(Level::WARN);
-        let capture = watch.then(|| capture_connection(&mut req));
-        ResponseFuture {
+        let watch = tracing::enabled!(Level::WARN);
+        let watching = watch.then(|| Watching {
+            capture: capture_connection(&mut req),
             attempt: req.extensions().get::<Attempt>().map_or(0, Attempt::index),
-            inner: self.inner.call(req),
-            capture,
             start: Instant::now(),
-        }
+        });
+        ResponseFuture { inner: self.inner.call(req), watching }
     }
 }
 
@@ -97,10 +96,15 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        capture: Option<CaptureConnection>,
-        attempt: u32,
-        start: Instant,
+        watching: Option<Watching>,
     }
+}
+
+/// What an attempt that will be logged carries.
+struct Watching {
+    capture: CaptureConnection,
+    attempt: u32,
+    start: Instant,
 }
 
 /// Formats an optional address as the address or `-`.
@@ -132,16 +136,15 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = ready!(this.inner.poll(cx)).map_err(Into::into);
-        let Some(capture) = this.capture.as_ref() else {
+        let Some(Watching { capture, attempt, start }) = this.watching.take() else {
             return Poll::Ready(result);
         };
-        let latency = this.start.elapsed();
-        let attempt = *this.attempt;
+        let latency = start.elapsed();
         let info = match &result {
             Ok(res) => res.extensions().get::<HttpInfo>().cloned(),
             Err(_) => None,
         }
-        .or_else(|| captured_info(capture));
+        .or_else(|| captured_info(&capture));
         let local = Addr(info.as_ref().map(HttpInfo::local_addr));
         let remote = Addr(info.as_ref().map(HttpInfo::remote_addr));
         match &result {

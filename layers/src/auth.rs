@@ -111,8 +111,11 @@ impl<S: fmt::Debug> fmt::Debug for Auth<S> {
 
 impl Credential {
     fn matches(&self, uri: &Uri) -> bool {
-        uri.scheme() == Some(&self.scheme)
-            && uri.authority().is_some_and(|a| a.as_str().eq_ignore_ascii_case(self.authority.as_str()))
+        let same_authority = |a: &Authority| {
+            let (a, b) = (a.as_str(), self.authority.as_str());
+            a == b || a.eq_ignore_ascii_case(b)
+        };
+        uri.scheme_str() == Some(self.scheme.as_str()) && uri.authority().is_some_and(same_authority)
     }
 }
 

@@ -21,29 +21,26 @@ use crate::future::OrError;
 /// An absolute `uri` (one with a scheme) is returned unchanged. The prefix keeps exactly one `/`
 /// between itself and the path, as if the base URL always ended in `/`.
 pub fn join(base: &Uri, uri: &Uri) -> Result<Uri, http::Error> {
+    join_owned(base, uri.clone())
+}
+
+/// [`join`], taking the request URI by value so its path is moved, not copied.
+fn join_owned(base: &Uri, uri: Uri) -> Result<Uri, http::Error> {
     if uri.scheme().is_some() {
-        return Ok(uri.clone());
+        return Ok(uri);
     }
+    let mut parts = uri.into_parts();
+    parts.scheme = base.scheme().cloned();
+    parts.authority = base.authority().cloned();
     let prefix = base.path().trim_end_matches('/');
-    let rest = uri.path_and_query().map_or("/", PathAndQuery::as_str);
-    let mut builder = Uri::builder();
-    if let Some(scheme) = base.scheme() {
-        builder = builder.scheme(scheme.clone());
-    }
-    if let Some(authority) = base.authority() {
-        builder = builder.authority(authority.clone());
-    }
-    let path_and_query = if prefix.is_empty() {
-        // Reuse the parsed path (a reference-counted clone) instead of parsing it again.
-        match uri.path_and_query() {
-            Some(path_and_query) => path_and_query.clone(),
-            None => PathAndQuery::from_static("/"),
-        }
-    } else {
+    if !prefix.is_empty() {
+        let rest = parts.path_and_query.as_ref().map_or("/", PathAndQuery::as_str);
         let rest = rest.strip_prefix('/').unwrap_or(rest);
-        PathAndQuery::try_from(format!("{prefix}/{rest}"))?
-    };
-    builder.path_and_query(path_and_query).build()
+        parts.path_and_query = Some(PathAndQuery::try_from(format!("{prefix}/{rest}"))?);
+    } else if parts.path_and_query.is_none() {
+        parts.path_and_query = Some(PathAndQuery::from_static("/"));
+    }
+    Ok(Uri::from_parts(parts)?)
 }
 
 /// Rewrites relative request URIs onto a base URL; see [`join`].
@@ -88,7 +85,8 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        match join(&self.base, req.uri()) {
+        let uri = std::mem::take(req.uri_mut());
+        match join_owned(&self.base, uri) {
             Ok(uri) => {
                 *req.uri_mut() = uri;
                 OrError::inner(self.inner.call(req))

@@ -66,9 +66,11 @@ where
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let headers = req.headers_mut();
         for name in self.headers.keys() {
-            if !headers.contains_key(name) {
-                for value in self.headers.get_all(name) {
-                    headers.append(name.clone(), value.clone());
+            if let http::header::Entry::Vacant(slot) = headers.entry(name) {
+                let mut values = self.headers.get_all(name).iter();
+                if let Some(first) = values.next() {
+                    let mut entry = slot.insert_entry(first.clone());
+                    values.for_each(|value| entry.append(value.clone()));
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! The default HTTP stack, outer to inner, in one chain.
 
 use std::net::IpAddr;
+use std::task::{Context, Poll};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,8 +87,28 @@ where
     Ok(HttpService::new(stack))
 }
 
-/// The default transport.
-pub(crate) type Transport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HyperTransport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The default transport: hyper-util's client behind an `Arc`. The stack is cloned per call and
+/// inside the retry and redirect futures; sharing the client makes each clone a pointer copy
+/// instead of a copy of the client's whole configuration.
+#[derive(Clone)]
+pub(crate) struct Transport(Arc<HyperTransport>);
+
+impl Service<HttpRequest> for Transport {
+    type Response = Response<hyper::body::Incoming>;
+    type Error = hyper_util::client::legacy::Error;
+    type Future = hyper_util::client::legacy::ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // The pooled client has no readiness of its own; it queues for connections internally.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: HttpRequest) -> Self::Future {
+        self.0.request(request)
+    }
+}
 
 /// hyper-util's pooled client over rustls (HTTP/1.1 and HTTP/2 by ALPN), or plain TCP for `http`.
 pub(crate) fn transport(
@@ -106,8 +127,6 @@ pub(crate) fn transport(
         .enable_http1()
         .enable_http2()
         .wrap_connector(http);
-    Ok(HyperClient::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .timer(TokioTimer::new())
-        .build(https))
+    let client = HyperClient::builder(TokioExecutor::new()).pool_timer(TokioTimer::new()).timer(TokioTimer::new()).build(https);
+    Ok(Transport(Arc::new(client)))
 }

@@ -67,7 +67,7 @@ where
             Some(budget) => {
                 let at = Instant::now() + budget;
                 req.extensions_mut().insert(Deadline(at));
-                let sleep = tokio::time::sleep_until(at);
+                let sleep = Box::pin(tokio::time::sleep_until(at));
                 ResponseFuture::new(self.inner.call(req), Some(sleep), budget, Kind::Deadline)
             }
             None => ResponseFuture::new(self.inner.call(req), None, Duration::ZERO, Kind::Deadline),

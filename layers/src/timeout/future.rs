@@ -16,19 +16,19 @@ pub(super) enum Kind {
 }
 
 pin_project! {
-    /// Future of the timeout services: the inner future raced against an optional timer.
+    /// Future of the timeout services: the inner future raced against an optional timer. The
+    /// timer is boxed so a future without one stays small as outer layers move it.
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        #[pin]
-        sleep: Option<Sleep>,
+        sleep: Option<Pin<Box<Sleep>>>,
         after: Duration,
         kind: Kind,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn new(inner: F, sleep: Option<Sleep>, after: Duration, kind: Kind) -> Self {
+    pub(super) fn new(inner: F, sleep: Option<Pin<Box<Sleep>>>, after: Duration, kind: Kind) -> Self {
         Self { inner, sleep, after, kind }
     }
 }
@@ -45,7 +45,7 @@ where
         if let Poll::Ready(result) = this.inner.poll(cx) {
             return Poll::Ready(result.map_err(Into::into));
         }
-        match this.sleep.as_pin_mut().map(|sleep| sleep.poll(cx)) {
+        match this.sleep.as_mut().map(|sleep| sleep.as_mut().poll(cx)) {
             Some(Poll::Ready(())) => Poll::Ready(Err(match this.kind {
                 Kind::Attempt => AttemptElapsed::new(*this.after).into(),
                 Kind::Deadline => DeadlineElapsed::new(*this.after).into(),
