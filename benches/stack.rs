@@ -127,6 +127,13 @@ fn stack(c: &mut Criterion) {
             ),
         ),
         (
+            "9 without trace and attempt log",
+            client!(
+                [default_headers(), DeadlineLayer::new(None), retry(), timeout()],
+                [base(), redirects(), auth()]
+            ),
+        ),
+        (
             "full default stack (ClientBuilder)",
             Client::builder().api_key(KEY).base_url(BASE).build_with_transport(in_memory()).unwrap(),
         ),

@@ -1,8 +1,8 @@
 //! The default HTTP stack, outer to inner, in one chain.
 
 use std::net::IpAddr;
-use std::task::{Context, Poll};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -127,6 +127,9 @@ pub(crate) fn transport(
         .enable_http1()
         .enable_http2()
         .wrap_connector(http);
-    let client = HyperClient::builder(TokioExecutor::new()).pool_timer(TokioTimer::new()).timer(TokioTimer::new()).build(https);
+    let client = HyperClient::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
+        .build(https);
     Ok(Transport(Arc::new(client)))
 }

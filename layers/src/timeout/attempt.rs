@@ -55,8 +55,8 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let timeout = req.extensions().get::<AttemptTimeout>().map_or(self.timeout, |t| t.0);
-        let sleep = Box::pin(tokio::time::sleep(timeout));
-        ResponseFuture::new(self.inner.call(req), Some(sleep), timeout, Kind::Attempt)
+        let sleep = tokio::time::sleep(timeout);
+        ResponseFuture::new(self.inner.call(req), sleep, timeout, Kind::Attempt)
     }
 }
 

@@ -6,7 +6,11 @@ use tokio::time::Instant;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::future::{Kind, ResponseFuture};
+use std::future::pending;
+
+use futures_util::future::Either;
+
+use super::future::{Kind, MaybeTimer, ResponseFuture};
 use crate::BoxError;
 
 /// Request extension that sets (or overrides) the total time budget of one call.
@@ -55,7 +59,7 @@ where
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S::Future, MaybeTimer>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx).map_err(Into::into)
@@ -68,9 +72,14 @@ where
                 let at = Instant::now() + budget;
                 req.extensions_mut().insert(Deadline(at));
                 let sleep = Box::pin(tokio::time::sleep_until(at));
-                ResponseFuture::new(self.inner.call(req), Some(sleep), budget, Kind::Deadline)
+                ResponseFuture::new(self.inner.call(req), Either::Left(sleep), budget, Kind::Deadline)
             }
-            None => ResponseFuture::new(self.inner.call(req), None, Duration::ZERO, Kind::Deadline),
+            None => ResponseFuture::new(
+                self.inner.call(req),
+                Either::Right(pending()),
+                Duration::ZERO,
+                Kind::Deadline,
+            ),
         }
     }
 }
