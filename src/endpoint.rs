@@ -132,4 +132,20 @@ mod tests {
         assert!(matches!(path_segment("id", "a\r\nb"), Err(BuildError::InvalidPathParam { .. })));
         assert!(matches!(path_segment("id", "a\0"), Err(BuildError::InvalidPathParam { .. })));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_id_is_refused_or_encoded_as_one_reversible_segment(id in "\\PC{0,16}|.{0,16}") {
+            match path_segment("id", &id) {
+                Ok(encoded) => {
+                    let encoded = encoded.to_string();
+                    proptest::prop_assert!(!encoded.chars().any(|c| c == '/' || c == '?' || c == '#' || c.is_control()));
+                    proptest::prop_assert!(encoded.is_ascii());
+                    let decoded = percent_encoding::percent_decode_str(&encoded).decode_utf8().unwrap();
+                    proptest::prop_assert_eq!(decoded, id.as_str());
+                }
+                Err(_) => proptest::prop_assert!(id.is_empty() || id == "." || id == ".." || id.chars().any(char::is_control)),
+            }
+        }
+    }
 }

@@ -310,4 +310,26 @@ mod tests {
             decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#)).unwrap_err();
         assert!(matches!(trailing, Error::Decode(_)));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bodies_decode_or_fail_with_a_typed_error(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+            status in 100u16..600,
+        ) {
+            let response = Response::builder().status(status).body(Bytes::from(body)).unwrap();
+            match decode::<crate::models::ApiKey>(response) {
+                Ok(_) => proptest::prop_assert!((200..300).contains(&status)),
+                Err(Error::Api(api)) => proptest::prop_assert_eq!(api.status().as_u16(), status),
+                Err(Error::Decode(decode)) => proptest::prop_assert!(decode.excerpt().len() <= 256 * 3),
+                Err(other) => proptest::prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
+
+        #[test]
+        fn json_shaped_bodies_never_panic(body in "[{}\\[\\]\",:0-9a-z_ .-]{0,200}") {
+            let response = HttpResponse::new(Bytes::from(body));
+            let _ = decode::<crate::models::ApiKey>(response);
+        }
+    }
 }

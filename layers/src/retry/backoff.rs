@@ -112,4 +112,31 @@ mod tests {
         }
         assert_eq!(backoff(1000, 0.0), MAX_BACKOFF);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_header_values_give_no_delay_or_one_within_bounds(
+            ms in ".{0,24}",
+            seconds in ".{0,40}",
+            offset in 0u64..4_000_000_000,
+        ) {
+            let mut map = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&ms) {
+                map.insert("retry-after-ms", v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&seconds) {
+                map.insert(http::header::RETRY_AFTER, v);
+            }
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(offset);
+            if let Some(delay) = server_delay(&map, now) {
+                proptest::prop_assert!(delay > Duration::ZERO && delay <= MAX_SERVER_DELAY);
+            }
+        }
+
+        #[test]
+        fn backoff_stays_within_its_window(retries in 0u32..10_000, unit in 0.0f64..1.0) {
+            let delay = backoff(retries, unit);
+            proptest::prop_assert!(delay > Duration::from_millis(374) && delay <= MAX_BACKOFF);
+        }
+    }
 }
