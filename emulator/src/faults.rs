@@ -37,6 +37,8 @@ pub enum FaultAction {
     StallBody,
     /// Close the connection without sending any response.
     Close,
+    /// Reset the connection (TCP RST) without sending any response.
+    Reset,
     /// Send the headers and the first half of the real body, then break the connection.
     TruncatedBody,
     /// Answer 200 with a body that is not valid JSON.

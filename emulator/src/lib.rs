@@ -23,11 +23,12 @@ mod server;
 mod store;
 
 pub use faults::{Fault, FaultAction};
+pub use server::ReceivedRequest;
 
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -97,6 +98,11 @@ impl Emulator {
         self.shared.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// The API requests received so far (the most recent 100 000), oldest first.
+    pub fn received(&self) -> Vec<ReceivedRequest> {
+        self.shared.log.lock().expect("request log").iter().cloned().collect()
+    }
+
     /// Every API key id, the bootstrap key's included, in creation order.
     pub fn api_key_ids(&self) -> Vec<String> {
         self.shared.store.lock().expect("store lock").key_ids()
@@ -129,11 +135,7 @@ impl EmulatorBuilder {
         let addr = listener.local_addr()?;
         let mut store = Store::new();
         let admin_key = store.bootstrap_admin(self.admin_key);
-        let shared = Arc::new(Shared {
-            store: Mutex::new(store),
-            faults: Default::default(),
-            requests: Default::default(),
-        });
+        let shared = Arc::new(Shared::new(store));
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(Emulator { addr, base_url: format!("http://{addr}"), admin_key, shared, task })
     }

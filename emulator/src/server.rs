@@ -2,7 +2,9 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,7 +19,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultAction, Faults};
@@ -36,6 +38,45 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     /// API requests received, control requests excluded.
     pub(crate) requests: AtomicU64,
+    /// The most recent API requests, for tests that count attempts.
+    pub(crate) log: Mutex<VecDeque<ReceivedRequest>>,
+}
+
+/// Requests kept in the log; older ones are dropped first.
+const LOG_CAPACITY: usize = 100_000;
+
+impl Shared {
+    pub(crate) fn new(store: Store) -> Self {
+        Self { store: Mutex::new(store), faults: Faults::default(), requests: AtomicU64::new(0), log: Mutex::default() }
+    }
+
+    fn record(&self, method: &Method, path: &str, headers: &HeaderMap) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let received = ReceivedRequest {
+            method: method.to_string(),
+            path: path.to_owned(),
+            retry_count: headers.get("x-stainless-retry-count").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            at: Instant::now(),
+        };
+        let mut log = self.log.lock().expect("request log");
+        if log.len() == LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(received);
+    }
+}
+
+/// An API request as the emulator received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedRequest {
+    /// The method.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The `x-stainless-retry-count` header, if sent.
+    pub retry_count: Option<String>,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 /// Accept connections until the task is aborted.
@@ -50,16 +91,31 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
             }
         };
         let shared = shared.clone();
+        // A second handle on the socket lets a `Reset` fault set SO_LINGER to zero, so closing
+        // the connection sends a RST instead of a FIN.
+        let (stream, resetter) = match split_for_reset(stream) {
+            Ok(pair) => pair,
+            Err(_) => continue,
+        };
+        let resetter = Arc::new(resetter);
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| handle(shared.clone(), peer, req));
+            let service =
+                hyper::service::service_fn(move |req| handle(shared.clone(), peer, resetter.clone(), req));
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
 }
 
+fn split_for_reset(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+    let stream = stream.into_std()?;
+    let resetter = stream.try_clone()?;
+    Ok((TcpStream::from_std(stream)?, resetter))
+}
+
 async fn handle(
     shared: Arc<Shared>,
     peer: SocketAddr,
+    resetter: Arc<std::net::TcpStream>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, BoxError> {
     let (parts, body) = req.into_parts();
@@ -71,7 +127,7 @@ async fn handle(
     if let Some(control_path) = path.strip_prefix("/__emulator/") {
         return Ok(control(&shared, &parts.method, control_path, &body));
     }
-    shared.requests.fetch_add(1, Ordering::Relaxed);
+    shared.record(&parts.method, path, &parts.headers);
     let action = shared.faults.take(parts.method.as_str(), path);
     if let Some(FaultAction::Delay { ms }) = action {
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -86,6 +142,10 @@ async fn handle(
     };
     let response = match action {
         Some(FaultAction::Close) => return Err("connection closed by an injected fault".into()),
+        Some(FaultAction::Reset) => {
+            socket2::SockRef::from(&*resetter).set_linger(Some(Duration::ZERO))?;
+            return Err("connection reset by an injected fault".into());
+        }
         Some(FaultAction::Status { status, headers, body }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = body.unwrap_or_else(|| {
