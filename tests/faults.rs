@@ -85,14 +85,27 @@ impl Setup {
             Op::Revoke => format!("/compute/v1/admin/api-keys/{}/revoke", self.key_id),
             Op::Create => CREATE.to_owned(),
         };
-        let attempts =
-            self.emulator.received().into_iter().skip(mark).filter(|r| r.method == "POST" && r.path == path).collect();
+        let attempts = self
+            .emulator
+            .received()
+            .into_iter()
+            .skip(mark)
+            .filter(|r| r.method == "POST" && r.path == path)
+            .collect();
         Outcome { result, attempts, name }
     }
 
     /// How many keys carry `name` (a create replayed after processing would make two).
     async fn keys_named(&self, name: &str) -> usize {
-        let keys: Vec<_> = self.client.admin().api_keys().list(ListApiKeys::new().limit(100)).stream().try_collect().await.unwrap();
+        let keys: Vec<_> = self
+            .client
+            .admin()
+            .api_keys()
+            .list(ListApiKeys::new().limit(100))
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
         keys.iter().filter(|k| k.name == name).count()
     }
 }
@@ -121,7 +134,11 @@ async fn server_delays_and_their_fallbacks_on_revoke_and_create() {
             let outcome = setup.call(op).await;
             assert!(outcome.result.is_ok(), "{op:?} {header}: {value}: {:?}", outcome.result);
             assert_eq!(outcome.counts(), ["0", "1"], "{op:?} {header}: {value}");
-            assert!(within(outcome.gaps()[0], *low, *high), "{op:?} {header}: {value}: waited {:?}", outcome.gaps());
+            assert!(
+                within(outcome.gaps()[0], *low, *high),
+                "{op:?} {header}: {value}: waited {:?}",
+                outcome.gaps()
+            );
             if op == Op::Create {
                 assert_eq!(setup.keys_named(&outcome.name).await, 1, "a 429'd create is not duplicated");
             }
@@ -160,7 +177,11 @@ async fn status_faults_on_create() {
     let setup = setup(|b| b).await;
     setup.fault(Op::Create, FaultAction::status(503), 1);
     let outcome = setup.call(Op::Create).await;
-    assert_eq!((outcome.status(), outcome.counts()), (Some(503), vec!["0"]), "a 503'd create is not replayed");
+    assert_eq!(
+        (outcome.status(), outcome.counts()),
+        (Some(503), vec!["0"]),
+        "a 503'd create is not replayed"
+    );
     assert!(outcome.err().may_have_been_processed());
 
     setup.fault(Op::Create, FaultAction::status(500).header("x-should-retry", "false"), 1);
@@ -211,7 +232,11 @@ async fn attempt_timeouts_on_headers_and_bodies() {
 
         setup.fault(Op::Create, action.clone(), 1);
         let outcome = setup.call(Op::Create).await;
-        assert!(matches!(outcome.err(), Error::Timeout { kind: TimeoutKind::Attempt, .. }), "{:?}", outcome.result);
+        assert!(
+            matches!(outcome.err(), Error::Timeout { kind: TimeoutKind::Attempt, .. }),
+            "{:?}",
+            outcome.result
+        );
         assert_eq!(outcome.counts(), ["0"]);
         assert!(outcome.err().may_have_been_processed());
     }
@@ -224,14 +249,21 @@ async fn a_deadline_shorter_than_the_backoff_ends_the_call() {
     let start = std::time::Instant::now();
     let outcome = setup.call(Op::Revoke).await;
     assert_eq!((outcome.status(), outcome.counts()), (Some(503), vec!["0"]));
-    assert!(start.elapsed() < Duration::from_millis(300), "the wait that would pass the deadline is not made");
+    assert!(
+        start.elapsed() < Duration::from_millis(300),
+        "the wait that would pass the deadline is not made"
+    );
 }
 
 #[tokio::test]
 async fn bodies_that_do_not_fit_the_model() {
     let setup = setup(|b| b.max_response_bytes(1024)).await;
     let key = r#"{"id":"k","allowed_ips":[],"created_at":"2026-01-01T00:00:00Z","expires_at":null,"is_active":false,"key_prefix":"p","key_type":"superadmin","last_used_at":null,"livemode":false,"name":"n","workspace_id":null}"#;
-    let body = |text: &str| FaultAction::Status { status: 200, headers: Default::default(), body: Some(text.to_owned()) };
+    let body = |text: &str| FaultAction::Status {
+        status: 200,
+        headers: Default::default(),
+        body: Some(text.to_owned()),
+    };
 
     setup.fault(Op::Revoke, FaultAction::MalformedJson, 1);
     let outcome = setup.call(Op::Revoke).await;
@@ -247,7 +279,10 @@ async fn bodies_that_do_not_fit_the_model() {
     assert_eq!(revoked.key_type, KeyType::Unknown("superadmin".into()));
 
     setup.fault(Op::Revoke, body(key).header("content-type", "text/html"), 1);
-    assert!(setup.client.admin().api_keys().revoke(&setup.key_id).await.is_ok(), "JSON is decoded whatever the label");
+    assert!(
+        setup.client.admin().api_keys().revoke(&setup.key_id).await.is_ok(),
+        "JSON is decoded whatever the label"
+    );
 
     setup.fault(Op::Revoke, body(&format!(r#"{{"pad":"{}"}}"#, "x".repeat(4096))), 1);
     let outcome = setup.call(Op::Revoke).await;

@@ -63,7 +63,7 @@ impl FaultAction {
 /// A queued fault: for the next `times` requests matching `method` and `path`, do `action`.
 ///
 /// `path` matches segment by segment; a `*` segment matches any one segment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fault {
     /// The method to match; any method when absent.
     #[serde(default)]
@@ -73,6 +73,9 @@ pub struct Fault {
     /// How many matching requests the fault applies to.
     #[serde(default = "one")]
     pub times: u32,
+    /// The chance (0 to 1) that the fault applies to a matching request; every one when absent.
+    #[serde(default)]
+    pub probability: Option<f64>,
     /// What happens to them.
     pub action: FaultAction,
 }
@@ -85,7 +88,13 @@ impl Fault {
     /// A fault for the next request with `method` (`"*"` for any) on `path`.
     pub fn new(method: &str, path: &str, action: FaultAction) -> Self {
         let method = (method != "*").then(|| method.to_ascii_uppercase());
-        Self { method, path: path.to_owned(), times: 1, action }
+        Self { method, path: path.to_owned(), times: 1, probability: None, action }
+    }
+
+    /// Apply to each matching request with this chance only (for soak tests).
+    pub fn probability(mut self, probability: f64) -> Self {
+        self.probability = Some(probability.clamp(0.0, 1.0));
+        self
     }
 
     /// Apply to the next `times` matching requests.
@@ -108,6 +117,13 @@ impl Fault {
             }
         }
     }
+}
+
+/// A draw that succeeds with chance `probability`.
+fn fires(probability: f64) -> bool {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).expect("the OS random generator is available");
+    f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX) < probability
 }
 
 /// The queue of pending faults.
@@ -134,7 +150,7 @@ impl Faults {
     /// Take one use of the first fault matching the request, if any.
     pub(crate) fn take(&self, method: &str, path: &str) -> Option<FaultAction> {
         let mut queue = self.queue.lock().expect("fault queue");
-        let index = queue.iter().position(|f| f.matches(method, path))?;
+        let index = queue.iter().position(|f| f.matches(method, path) && f.probability.is_none_or(fires))?;
         let fault = &mut queue[index];
         fault.times -= 1;
         let action = fault.action.clone();
@@ -158,6 +174,16 @@ mod tests {
         assert_eq!(faults.take("POST", "/a/k1/revoke"), Some(FaultAction::Close));
         assert_eq!(faults.take("POST", "/a/k2/revoke/"), Some(FaultAction::Close));
         assert_eq!(faults.take("POST", "/a/k3/revoke"), None);
+    }
+
+    #[test]
+    fn probabilistic_faults_fire_at_about_their_rate() {
+        let faults = Faults::default();
+        faults.push(Fault::new("GET", "/x", FaultAction::Close).times(u32::MAX).probability(0.2));
+        let fired = (0..10_000).filter(|_| faults.take("GET", "/x").is_some()).count();
+        assert!((1_500..2_500).contains(&fired), "{fired}");
+        faults.push(Fault::new("GET", "/y", FaultAction::Close).times(u32::MAX).probability(0.0));
+        assert_eq!(faults.take("GET", "/y"), None);
     }
 
     #[test]

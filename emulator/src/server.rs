@@ -1,12 +1,12 @@
 //! The HTTP side: connection handling, fault application, routing.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::stream::{self, StreamExt};
@@ -47,7 +47,12 @@ const LOG_CAPACITY: usize = 100_000;
 
 impl Shared {
     pub(crate) fn new(store: Store) -> Self {
-        Self { store: Mutex::new(store), faults: Faults::default(), requests: AtomicU64::new(0), log: Mutex::default() }
+        Self {
+            store: Mutex::new(store),
+            faults: Faults::default(),
+            requests: AtomicU64::new(0),
+            log: Mutex::default(),
+        }
     }
 
     fn record(&self, method: &Method, path: &str, headers: &HeaderMap) {
@@ -55,7 +60,10 @@ impl Shared {
         let received = ReceivedRequest {
             method: method.to_string(),
             path: path.to_owned(),
-            retry_count: headers.get("x-stainless-retry-count").and_then(|v| v.to_str().ok()).map(str::to_owned),
+            retry_count: headers
+                .get("x-stainless-retry-count")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
             at: Instant::now(),
         };
         let mut log = self.log.lock().expect("request log");
