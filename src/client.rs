@@ -111,16 +111,18 @@ impl Client {
 
 impl Client {
     /// Send an encoded request through the stack and decode its response.
+    /// `secret`: the response holds a secret, so decode errors must not quote it.
     pub(crate) fn execute<T: DeserializeOwned>(
         &self,
         request: Result<HttpRequest, BuildError>,
+        secret: bool,
     ) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'static {
         let mut json = self.json.clone();
         async move {
             // Bad input fails here, before any readiness wait or I/O.
             let request = request?;
             poll_fn(|cx| json.poll_ready_http(cx)).await?;
-            decode_with_response(json.send_http(request).await?)
+            decode_with_response(json.send_http(request).await?, secret)
         }
     }
 }

@@ -63,6 +63,10 @@ pub trait Endpoint {
     fn body(&self) -> Result<Option<Bytes>, BuildError> {
         Ok(None)
     }
+
+    /// Whether a successful response holds a secret (a new API key): a decode error then shows
+    /// no excerpt of the body.
+    const SECRET_RESPONSE: bool = false;
 }
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved plus `!$&'()*+,;=:@`.

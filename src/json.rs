@@ -83,14 +83,6 @@ where
         self.inner.poll_ready(cx).map_err(|e| Error::from_stack(e.into()))
     }
 
-    /// Send an already encoded request and decode the response as `T`.
-    pub(crate) fn send_request<T: DeserializeOwned>(
-        &mut self,
-        request: HttpRequest,
-    ) -> ResponseFuture<S::Future, T> {
-        ResponseFuture::waiting(self.inner.call(request))
-    }
-
     /// Send an already encoded request and return the response undecoded.
     pub(crate) async fn send_http(&mut self, request: HttpRequest) -> Result<HttpResponse, Error> {
         self.inner.call(request).await.map_err(|e| Error::from_stack(e.into()))
@@ -113,7 +105,7 @@ where
 
     fn call(&mut self, endpoint: E) -> Self::Future {
         match encode(&endpoint, RequestOptions::default()) {
-            Ok(request) => self.send_request(request),
+            Ok(request) => ResponseFuture::waiting(self.inner.call(request), E::SECRET_RESPONSE),
             Err(err) => ResponseFuture::failed(err.into()),
         }
     }
@@ -171,19 +163,21 @@ pub struct ApiResponse<T> {
 /// Like [`decode`], keeping the status and headers.
 pub(crate) fn decode_with_response<T: DeserializeOwned>(
     response: HttpResponse,
+    secret: bool,
 ) -> Result<ApiResponse<T>, Error> {
     let (parts, body) = response.into_parts();
-    let value = decode_parts(&parts, body)?;
+    let value = decode_parts(&parts, body, secret)?;
     Ok(ApiResponse { status: parts.status, headers: parts.headers, value })
 }
 
 /// Turn a collected response into `T`, or into [`Error::Api`] / [`Error::Decode`].
-pub(crate) fn decode<T: DeserializeOwned>(response: HttpResponse) -> Result<T, Error> {
+pub(crate) fn decode<T: DeserializeOwned>(response: HttpResponse, secret: bool) -> Result<T, Error> {
     let (parts, body) = response.into_parts();
-    decode_parts(&parts, body)
+    decode_parts(&parts, body, secret)
 }
 
-fn decode_parts<T: DeserializeOwned>(parts: &Parts, body: Bytes) -> Result<T, Error> {
+/// `secret`: the body may hold a secret, so a decode error must not quote it.
+fn decode_parts<T: DeserializeOwned>(parts: &Parts, body: Bytes, secret: bool) -> Result<T, Error> {
     if !parts.status.is_success() {
         return Err(Error::Api(Box::new(ApiError::new(parts.status, parts.headers.clone(), body))));
     }
@@ -197,7 +191,8 @@ fn decode_parts<T: DeserializeOwned>(parts: &Parts, body: Bytes) -> Result<T, Er
         Err(err) => (err.path().to_string(), err.into_inner().to_string()),
         Ok(_) => (".".to_owned(), first.to_string()),
     };
-    Err(Error::Decode(Box::new(DecodeError::new(parts.status, &parts.headers, &body, path, message))))
+    let excerpt = if secret { &b"<redacted: the body holds a secret>"[..] } else { &body[..] };
+    Err(Error::Decode(Box::new(DecodeError::new(parts.status, &parts.headers, excerpt, path, message))))
 }
 
 pin_project! {
@@ -205,6 +200,7 @@ pin_project! {
     pub struct ResponseFuture<F, T> {
         #[pin]
         state: State<F>,
+        secret: bool,
         _response: PhantomData<fn() -> T>,
     }
 }
@@ -218,12 +214,12 @@ pin_project! {
 }
 
 impl<F, T> ResponseFuture<F, T> {
-    fn waiting(future: F) -> Self {
-        Self { state: State::Waiting { future }, _response: PhantomData }
+    fn waiting(future: F, secret: bool) -> Self {
+        Self { state: State::Waiting { future }, secret, _response: PhantomData }
     }
 
     fn failed(error: Error) -> Self {
-        Self { state: State::Failed { error: Some(error) }, _response: PhantomData }
+        Self { state: State::Failed { error: Some(error) }, secret: false, _response: PhantomData }
     }
 }
 
@@ -236,10 +232,11 @@ where
     type Output = Result<T, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
+        let this = self.project();
+        match this.state.project() {
             StateProj::Waiting { future } => {
                 let response = ready!(future.poll(cx)).map_err(|e| Error::from_stack(e.into()))?;
-                Poll::Ready(decode(response))
+                Poll::Ready(decode(response, *this.secret))
             }
             StateProj::Failed { error } => Poll::Ready(Err(error.take().expect("polled after completion"))),
         }
@@ -274,8 +271,9 @@ mod tests {
 
     #[test]
     fn statuses_become_api_errors() {
-        let err = decode::<ApiKey>(response(404, "application/json", r#"{"error":{"message":"gone"}}"#))
-            .unwrap_err();
+        let err =
+            decode::<ApiKey>(response(404, "application/json", r#"{"error":{"message":"gone"}}"#), false)
+                .unwrap_err();
         let api = err.as_api().unwrap();
         assert_eq!((api.kind(), api.message()), (ApiErrorKind::NotFound, "gone"));
         assert_eq!(api.headers()[CONTENT_TYPE], "application/json");
@@ -284,7 +282,8 @@ mod tests {
 
     #[test]
     fn decode_errors_name_the_path_and_show_the_body() {
-        let decode_err = |content_type, body| match decode::<ApiKey>(response(200, content_type, body)) {
+        let decode_err = |content_type, body| match decode::<ApiKey>(response(200, content_type, body), false)
+        {
             Err(Error::Decode(e)) => e,
             other => panic!("{other:?}"),
         };
@@ -303,11 +302,21 @@ mod tests {
     }
 
     #[test]
+    fn a_body_holding_a_secret_is_never_quoted() {
+        let body = r#"{"key":"sk_bc_ws_test_NEWSECRET","key_details":{"id":"broken"}}"#;
+        let err = decode::<crate::models::CreatedApiKey>(response(200, "application/json", body), true)
+            .unwrap_err();
+        let Error::Decode(decode) = &err else { panic!("{err:?}") };
+        assert!(!format!("{err} {err:?}").contains("NEWSECRET"), "{err}");
+        assert_eq!(decode.excerpt(), "<redacted: the body holds a secret>");
+    }
+
+    #[test]
     fn json_is_decoded_whatever_the_content_type_says() {
-        let value = decode::<serde_json::Value>(response(200, "text/html", r#"{"a":1}"#)).unwrap();
+        let value = decode::<serde_json::Value>(response(200, "text/html", r#"{"a":1}"#), false).unwrap();
         assert_eq!(value["a"], 1);
-        let trailing =
-            decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#)).unwrap_err();
+        let trailing = decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#), false)
+            .unwrap_err();
         assert!(matches!(trailing, Error::Decode(_)));
     }
 
@@ -318,7 +327,7 @@ mod tests {
             status in 100u16..600,
         ) {
             let response = Response::builder().status(status).body(Bytes::from(body)).unwrap();
-            match decode::<crate::models::ApiKey>(response) {
+            match decode::<crate::models::ApiKey>(response, false) {
                 Ok(_) => proptest::prop_assert!((200..300).contains(&status)),
                 Err(Error::Api(api)) => proptest::prop_assert_eq!(api.status().as_u16(), status),
                 Err(Error::Decode(decode)) => proptest::prop_assert!(decode.excerpt().len() <= 256 * 3),
@@ -329,7 +338,7 @@ mod tests {
         #[test]
         fn json_shaped_bodies_never_panic(body in "[{}\\[\\]\",:0-9a-z_ .-]{0,200}") {
             let response = HttpResponse::new(Bytes::from(body));
-            let _ = decode::<crate::models::ApiKey>(response);
+            let _ = decode::<crate::models::ApiKey>(response, false);
         }
     }
 }

@@ -77,7 +77,7 @@ impl<'a, E: Endpoint> Call<'a, E> {
     where
         E::Response: Send,
     {
-        self.client.execute(encode(&self.endpoint, self.options)).await
+        self.client.execute(encode(&self.endpoint, self.options), E::SECRET_RESPONSE).await
     }
 }
 
@@ -118,6 +118,10 @@ where
 
     fn into_future(self) -> Self::IntoFuture {
         // Encoding happens now, so bad input fails before any I/O or readiness wait.
-        Box::pin(self.client.execute(encode(&self.endpoint, self.options)).map_ok(|response| response.value))
+        Box::pin(
+            self.client
+                .execute(encode(&self.endpoint, self.options), E::SECRET_RESPONSE)
+                .map_ok(|response| response.value),
+        )
     }
 }

@@ -108,7 +108,7 @@ impl<'a> RawRequest<'a> {
     /// Send and decode, keeping the status and headers.
     pub async fn send_with_response<T: DeserializeOwned + Send>(self) -> Result<ApiResponse<T>, Error> {
         let client = self.client;
-        client.execute(self.into_http()).await
+        client.execute(self.into_http(), false).await
     }
 
     fn into_http(self) -> Result<HttpRequest, BuildError> {

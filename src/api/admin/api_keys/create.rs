@@ -68,6 +68,8 @@ impl Endpoint for CreateApiKey {
         idempotency: Idempotency::NonIdempotent,
     };
 
+    const SECRET_RESPONSE: bool = true;
+
     fn path(&self) -> Result<String, BuildError> {
         Ok(Self::META.path_template.to_owned())
     }
