@@ -265,14 +265,28 @@ async fn bodies_that_do_not_fit_the_model() {
         body: Some(text.to_owned()),
     };
 
-    setup.fault(Op::Revoke, FaultAction::MalformedJson, 1);
-    let outcome = setup.call(Op::Revoke).await;
-    assert!(matches!(outcome.err(), Error::Decode(_)) && outcome.counts() == ["0"]);
+    for op in [Op::Revoke, Op::Create] {
+        setup.fault(op, FaultAction::MalformedJson, 1);
+        let outcome = setup.call(op).await;
+        assert!(matches!(outcome.err(), Error::Decode(_)), "{op:?}: {:?}", outcome.result);
+        assert_eq!(outcome.counts(), ["0"], "{op:?}: a 2xx is never retried");
+        assert!(outcome.err().may_have_been_processed());
 
-    setup.fault(Op::Revoke, body(r#"{"id":"k","allowed_ips":[]}"#), 1);
-    let outcome = setup.call(Op::Revoke).await;
-    let Error::Decode(decode) = outcome.err() else { panic!("{:?}", outcome.result) };
-    assert!(decode.message().contains("missing field `created_at`"), "{}", decode.message());
+        let missing = match op {
+            Op::Revoke => r#"{"id":"k","allowed_ips":[]}"#,
+            Op::Create => r#"{"key":"sk_bc_ws_test_x"}"#,
+        };
+        setup.fault(op, body(missing), 1);
+        let outcome = setup.call(op).await;
+        let Error::Decode(decode) = outcome.err() else { panic!("{:?}", outcome.result) };
+        let field = if op == Op::Revoke { "created_at" } else { "key_details" };
+        assert!(decode.message().contains(&format!("missing field `{field}`")), "{}", decode.message());
+
+        setup.fault(op, body(&format!(r#"{{"pad":"{}"}}"#, "x".repeat(4096))), 1);
+        let outcome = setup.call(op).await;
+        assert!(matches!(outcome.err(), Error::ResponseTooLarge { limit: 1024 }), "{:?}", outcome.result);
+        assert_eq!(outcome.counts(), ["0"], "{op:?}: an oversized body is not retried");
+    }
 
     setup.fault(Op::Revoke, body(key), 1);
     let revoked = setup.client.admin().api_keys().revoke(&setup.key_id).await.unwrap();
@@ -284,8 +298,9 @@ async fn bodies_that_do_not_fit_the_model() {
         "JSON is decoded whatever the label"
     );
 
-    setup.fault(Op::Revoke, body(&format!(r#"{{"pad":"{}"}}"#, "x".repeat(4096))), 1);
-    let outcome = setup.call(Op::Revoke).await;
-    assert!(matches!(outcome.err(), Error::ResponseTooLarge { limit: 1024 }), "{:?}", outcome.result);
-    assert_eq!(outcome.counts(), ["0"], "an oversized body is not retried");
+    let created =
+        format!(r#"{{"key":"sk_bc_ws_test_x","key_details":{}}}"#, key.replace("superadmin", "workspace"));
+    setup.fault(Op::Create, body(&created).header("content-type", "text/html"), 1);
+    let created = setup.client.admin().api_keys().create(CreateApiKey::new("html")).await.unwrap();
+    assert_eq!(created.key.expose_secret(), "sk_bc_ws_test_x");
 }
