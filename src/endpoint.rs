@@ -16,6 +16,7 @@
 use bytes::Bytes;
 use http::Method;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, PercentEncode, utf8_percent_encode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::BuildError;
@@ -67,6 +68,11 @@ pub trait Endpoint {
     /// Whether a successful response holds a secret (a new API key): a decode error then shows
     /// no excerpt of the body.
     const SECRET_RESPONSE: bool = false;
+}
+
+/// Serialise a request body as compact JSON.
+pub fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<Option<Bytes>, BuildError> {
+    serde_json::to_vec(value).map(|body| Some(Bytes::from(body))).map_err(BuildError::Serialize)
 }
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved plus `!$&'()*+,;=:@`.

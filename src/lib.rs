@@ -17,14 +17,17 @@
 //!
 //! [`RevokeApiKey`]: api::admin::api_keys::RevokeApiKey
 
+// Declared first: their macros are used by the endpoint files.
+#[macro_use]
+pub mod options;
+#[macro_use]
+pub mod pagination;
 pub mod api;
 pub mod client;
 pub mod endpoint;
 pub mod error;
 pub mod json;
 pub mod models;
-pub mod options;
-pub mod pagination;
 
 pub use client::{Call, Client, ClientBuilder, RawRequest};
 pub use endpoint::{Endpoint, EndpointMeta, Idempotency};

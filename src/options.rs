@@ -105,6 +105,48 @@ impl RequestOptions {
     }
 }
 
+/// The per-call option setters of a request builder with an `options: RequestOptions` field, so
+/// every way of making a call offers the same ones.
+macro_rules! option_setters {
+    () => {
+        /// Replace all per-call options.
+        pub fn options(mut self, options: $crate::options::RequestOptions) -> Self {
+            self.options = options;
+            self
+        }
+
+        /// Override the per-attempt timeout.
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.options = self.options.timeout(timeout);
+            self
+        }
+
+        /// Bound the whole call, retries and backoff included.
+        pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+            self.options = self.options.deadline(deadline);
+            self
+        }
+
+        /// Override the number of retries.
+        pub fn max_retries(mut self, retries: u32) -> Self {
+            self.options = self.options.max_retries(retries);
+            self
+        }
+
+        /// Make a single attempt.
+        pub fn no_retry(mut self) -> Self {
+            self.options = self.options.no_retry();
+            self
+        }
+
+        /// Send an extra header; an invalid one fails the call before anything is sent.
+        pub fn header(mut self, name: &str, value: &str) -> Self {
+            self.options = self.options.header(name, value);
+            self
+        }
+    };
+}
+
 /// Parse a header, rejecting CR, LF and other bytes a header cannot carry. Values of
 /// credential-like headers are marked sensitive so they never show in `Debug`.
 pub(crate) fn parse_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), InvalidHeader> {

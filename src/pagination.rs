@@ -83,6 +83,41 @@ pub trait Paginated: Endpoint + Clone {
     fn split(&self, page: Self::Response) -> (Vec<Self::Item>, Option<Self>);
 }
 
+/// For a list request with a `cursor: CursorParams` field: the `after_id`, `before_id` and
+/// `limit` setters and the [`Paginated`] implementation, the same for every cursor-paged list.
+macro_rules! cursor_list {
+    ($list:ty, $item:ty, $noun:literal) => {
+        impl $list {
+            #[doc = concat!("Start after this ", $noun, " ID.")]
+            pub fn after_id(mut self, id: impl Into<String>) -> Self {
+                self.cursor.after_id = Some(id.into());
+                self
+            }
+
+            #[doc = concat!("Start before this ", $noun, " ID and page backwards.")]
+            pub fn before_id(mut self, id: impl Into<String>) -> Self {
+                self.cursor.before_id = Some(id.into());
+                self
+            }
+
+            #[doc = concat!("At most this many per page.")]
+            pub fn limit(mut self, limit: u32) -> Self {
+                self.cursor.limit = Some(limit);
+                self
+            }
+        }
+
+        impl $crate::pagination::Paginated for $list {
+            type Item = $item;
+
+            fn split(&self, page: Self::Response) -> (Vec<$item>, Option<Self>) {
+                let next = self.cursor.next(&page).map(|cursor| Self { cursor, ..self.clone() });
+                (page.data, next)
+            }
+        }
+    };
+}
+
 /// The `after_id`, `before_id` and `limit` parameters shared by cursor-paged lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct CursorParams {

@@ -39,28 +39,13 @@ async fn faults_queued_over_http_apply_to_matching_requests() {
         "{normal}"
     );
 
-    raw(
-        &emulator,
-        "POST",
-        "/__emulator/faults",
-        "",
-        r#"{"path":"/compute/v1/auth/me","action":{"kind":"close"}}"#,
-    )
-    .await;
+    // A queued close applies to the next request, unless the queue is cleared first.
+    let close = r#"{"path":"/compute/v1/auth/me","action":{"kind":"close"}}"#;
+    raw(&emulator, "POST", "/__emulator/faults", "", close).await;
     raw(&emulator, "DELETE", "/__emulator/faults", "", "").await;
     assert!(raw(&emulator, "GET", "/compute/v1/auth/me", &key, "").await.starts_with("HTTP/1.1 200"));
-
-    let closed = {
-        raw(
-            &emulator,
-            "POST",
-            "/__emulator/faults",
-            "",
-            r#"{"path":"/compute/v1/auth/me","action":{"kind":"close"}}"#,
-        )
-        .await;
-        raw(&emulator, "GET", "/compute/v1/auth/me", &key, "").await
-    };
+    raw(&emulator, "POST", "/__emulator/faults", "", close).await;
+    let closed = raw(&emulator, "GET", "/compute/v1/auth/me", &key, "").await;
     assert_eq!(closed, "", "the connection closes without a response");
     let bad = raw(&emulator, "POST", "/__emulator/faults", "", r#"{"path":1}"#).await;
     assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");

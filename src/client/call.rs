@@ -1,5 +1,4 @@
 use std::future::IntoFuture;
-use std::time::Duration;
 
 use futures_util::TryFutureExt;
 use futures_util::future::BoxFuture;
@@ -36,41 +35,7 @@ impl<'a, E: Endpoint> Call<'a, E> {
         Self { client, endpoint, options: RequestOptions::default() }
     }
 
-    /// Replace all per-call options.
-    pub fn options(mut self, options: RequestOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Override the per-attempt timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.timeout(timeout);
-        self
-    }
-
-    /// Bound the whole call, retries and backoff included.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.options = self.options.deadline(deadline);
-        self
-    }
-
-    /// Override the number of retries.
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.options = self.options.max_retries(retries);
-        self
-    }
-
-    /// Make a single attempt.
-    pub fn no_retry(mut self) -> Self {
-        self.options = self.options.no_retry();
-        self
-    }
-
-    /// Send an extra header; an invalid one fails the call before anything is sent.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.options = self.options.header(name, value);
-        self
-    }
+    option_setters!();
 
     /// Make the call and keep the response's status and headers with the decoded value.
     pub async fn with_response(self) -> Result<ApiResponse<E::Response>, Error>

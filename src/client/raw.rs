@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use bytes::Bytes;
 use http::Method;
 use serde::Serialize;
@@ -69,12 +67,6 @@ impl<'a> RawRequest<'a> {
         self
     }
 
-    /// Send an extra header; an invalid one fails the call before anything is sent.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.options = self.options.header(name, value);
-        self
-    }
-
     /// How replaying the request is treated; by default the method decides (GET, PUT and DELETE
     /// are replayed after failures, POST and PATCH only when they cannot have been processed).
     pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
@@ -82,23 +74,7 @@ impl<'a> RawRequest<'a> {
         self
     }
 
-    /// Override the per-attempt timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options = self.options.timeout(timeout);
-        self
-    }
-
-    /// Bound the whole call, retries and backoff included.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.options = self.options.deadline(deadline);
-        self
-    }
-
-    /// Make a single attempt.
-    pub fn no_retry(mut self) -> Self {
-        self.options = self.options.no_retry();
-        self
-    }
+    option_setters!();
 
     /// Send and decode the body as `T` (`serde_json::Value` for anything).
     pub async fn send<T: DeserializeOwned + Send>(self) -> Result<T, Error> {

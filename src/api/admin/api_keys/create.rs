@@ -2,7 +2,7 @@ use bytes::Bytes;
 use http::Method;
 use serde::Serialize;
 
-use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
+use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
 use crate::error::BuildError;
 use crate::models::{CreatedApiKey, KeyMode};
 
@@ -75,7 +75,7 @@ impl Endpoint for CreateApiKey {
     }
 
     fn body(&self) -> Result<Option<Bytes>, BuildError> {
-        serde_json::to_vec(self).map(|b| Some(Bytes::from(b))).map_err(BuildError::Serialize)
+        json_body(self)
     }
 }
 

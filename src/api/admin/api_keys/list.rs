@@ -3,7 +3,7 @@ use http::Method;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::error::BuildError;
 use crate::models::ApiKey;
-use crate::pagination::{CursorPage, CursorParams, Paginated};
+use crate::pagination::{CursorPage, CursorParams};
 
 /// `GET /compute/v1/admin/api-keys`: list API keys, one [`CursorPage`] at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,24 +16,6 @@ impl ListApiKeys {
     /// The first page of every workspace's keys.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Start after this key ID.
-    pub fn after_id(mut self, id: impl Into<String>) -> Self {
-        self.cursor.after_id = Some(id.into());
-        self
-    }
-
-    /// Start before this key ID and page backwards.
-    pub fn before_id(mut self, id: impl Into<String>) -> Self {
-        self.cursor.before_id = Some(id.into());
-        self
-    }
-
-    /// At most this many keys per page.
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.cursor.limit = Some(limit);
-        self
     }
 
     /// Only keys of this workspace.
@@ -67,18 +49,12 @@ impl Endpoint for ListApiKeys {
     }
 }
 
-impl Paginated for ListApiKeys {
-    type Item = ApiKey;
-
-    fn split(&self, page: Self::Response) -> (Vec<ApiKey>, Option<Self>) {
-        let next = self.cursor.next(&page).map(|cursor| Self { cursor, ..self.clone() });
-        (page.data, next)
-    }
-}
+cursor_list!(ListApiKeys, ApiKey, "key");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pagination::Paginated;
 
     fn page(ids: &[&str]) -> CursorPage<ApiKey> {
         CursorPage {

@@ -3,7 +3,7 @@ use http::Method;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::error::BuildError;
 use crate::models::Workspace;
-use crate::pagination::{CursorPage, CursorParams, Paginated};
+use crate::pagination::{CursorPage, CursorParams};
 
 /// `GET /compute/v1/admin/workspaces`: list workspaces, one [`CursorPage`] at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,24 +16,6 @@ impl ListWorkspaces {
     /// The first page of workspaces.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Start after this workspace ID.
-    pub fn after_id(mut self, id: impl Into<String>) -> Self {
-        self.cursor.after_id = Some(id.into());
-        self
-    }
-
-    /// Start before this workspace ID and page backwards.
-    pub fn before_id(mut self, id: impl Into<String>) -> Self {
-        self.cursor.before_id = Some(id.into());
-        self
-    }
-
-    /// At most this many workspaces per page.
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.cursor.limit = Some(limit);
-        self
     }
 
     /// Only workspaces whose name starts with this (case-insensitive).
@@ -67,18 +49,12 @@ impl Endpoint for ListWorkspaces {
     }
 }
 
-impl Paginated for ListWorkspaces {
-    type Item = Workspace;
-
-    fn split(&self, page: Self::Response) -> (Vec<Workspace>, Option<Self>) {
-        let next = self.cursor.next(&page).map(|cursor| Self { cursor, ..self.clone() });
-        (page.data, next)
-    }
-}
+cursor_list!(ListWorkspaces, Workspace, "workspace");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pagination::Paginated;
 
     #[test]
     fn request_shape() {

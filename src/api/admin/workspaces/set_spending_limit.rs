@@ -2,7 +2,7 @@ use bytes::Bytes;
 use http::Method;
 
 use super::workspace_path;
-use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
+use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
 use crate::error::BuildError;
 use crate::models::{LifetimeLimit, SpendingLimit};
 
@@ -37,7 +37,7 @@ impl Endpoint for SetSpendingLimit {
     }
 
     fn body(&self) -> Result<Option<Bytes>, BuildError> {
-        serde_json::to_vec(&self.limit).map(|b| Some(Bytes::from(b))).map_err(BuildError::Serialize)
+        json_body(&self.limit)
     }
 }
 

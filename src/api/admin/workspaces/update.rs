@@ -3,7 +3,7 @@ use http::Method;
 use serde::Serialize;
 
 use super::workspace_path;
-use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
+use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
 use crate::error::BuildError;
 use crate::models::{DataRetention, Workspace};
 
@@ -62,7 +62,7 @@ impl Endpoint for UpdateWorkspace {
     }
 
     fn body(&self) -> Result<Option<Bytes>, BuildError> {
-        serde_json::to_vec(self).map(|b| Some(Bytes::from(b))).map_err(BuildError::Serialize)
+        json_body(self)
     }
 }
 
