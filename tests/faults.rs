@@ -13,7 +13,7 @@ use futures_util::TryStreamExt;
 
 const REVOKE: &str = "/compute/v1/admin/api-keys/*/revoke";
 const CREATE: &str = "/compute/v1/admin/api-keys";
-const TOLERANCE: Duration = Duration::from_millis(300);
+const TOLERANCE: Duration = Duration::from_millis(500);
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Op {
