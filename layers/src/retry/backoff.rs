@@ -30,8 +30,9 @@ pub fn server_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
             })
         })
     })?;
-    (seconds.is_finite() && seconds > 0.0 && seconds <= MAX_SERVER_DELAY.as_secs_f64())
-        .then(|| Duration::from_secs_f64(seconds))
+    let in_range = seconds.is_finite() && seconds > 0.0 && seconds <= MAX_SERVER_DELAY.as_secs_f64();
+    // A positive hint too small for a `Duration` (e.g. `4e-86`) rounds to zero: not a usable wait.
+    in_range.then(|| Duration::from_secs_f64(seconds)).filter(|delay| !delay.is_zero())
 }
 
 fn parse_number(headers: &HeaderMap, name: &str) -> Option<f64> {
@@ -94,6 +95,9 @@ mod tests {
         assert_eq!(delay(&[("retry-after", "soon")]), None);
         assert_eq!(delay(&[("retry-after", "NaN")]), None);
         assert_eq!(delay(&[("retry-after", "inf")]), None);
+        // Positive, but below a nanosecond: found by the fuzzer.
+        assert_eq!(delay(&[("retry-after", "4e-86")]), None);
+        assert_eq!(delay(&[("retry-after-ms", "1e-7")]), None);
         assert_eq!(delay(&[("retry-after", "60")]), Some(Duration::from_secs(60)));
         // A parsable but out-of-range `retry-after-ms` does not defer to `retry-after`.
         assert_eq!(delay(&[("retry-after-ms", "61000"), ("retry-after", "3")]), None);
