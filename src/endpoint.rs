@@ -75,6 +75,13 @@ pub fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<Option<Bytes>, Buil
     serde_json::to_vec(value).map(|body| Some(Bytes::from(body))).map_err(BuildError::Serialize)
 }
 
+/// An endpoint's JSON body as text, for request-shape tests.
+#[cfg(test)]
+pub(crate) fn body_text<E: Endpoint>(endpoint: &E) -> String {
+    let body = endpoint.body().expect("a body that serialises").expect("a body");
+    String::from_utf8(body.to_vec()).expect("UTF-8 JSON")
+}
+
 /// Characters kept as they are in a path segment: RFC 3986 unreserved plus `!$&'()*+,;=:@`.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')

@@ -82,10 +82,7 @@ impl Endpoint for CreateApiKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body(create: &CreateApiKey) -> String {
-        String::from_utf8(create.body().unwrap().unwrap().to_vec()).unwrap()
-    }
+    use crate::endpoint::body_text as body;
 
     #[test]
     fn request_shape_omits_unset_options() {

@@ -66,10 +66,7 @@ impl Endpoint for CreateWorkspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body(create: &CreateWorkspace) -> String {
-        String::from_utf8(create.body().unwrap().unwrap().to_vec()).unwrap()
-    }
+    use crate::endpoint::body_text as body;
 
     #[test]
     fn request_shape() {

@@ -50,7 +50,7 @@ mod tests {
         let set = SetSpendingLimit::new("ws_1", 9_007_199_254_740_991);
         assert_eq!(set.path().unwrap(), "/compute/v1/admin/workspaces/ws_1/spending-limit");
         assert_eq!(SetSpendingLimit::META.method, Method::PUT);
-        let body = String::from_utf8(set.body().unwrap().unwrap().to_vec()).unwrap();
+        let body = crate::endpoint::body_text(&set);
         assert_eq!(body, r#"{"limit":{"amount":9007199254740991,"currency":"MILLI_USD"},"type":"lifetime"}"#);
     }
 }

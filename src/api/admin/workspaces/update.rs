@@ -69,10 +69,7 @@ impl Endpoint for UpdateWorkspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn body(update: &UpdateWorkspace) -> String {
-        String::from_utf8(update.body().unwrap().unwrap().to_vec()).unwrap()
-    }
+    use crate::endpoint::body_text as body;
 
     #[test]
     fn explicit_null_versus_omitted() {
