@@ -52,8 +52,11 @@ pub trait Endpoint {
     /// Method, operation name, path template and idempotency class.
     const META: EndpointMeta;
 
-    /// The path, starting with `/`, with each parameter encoded by [`path_segment`].
-    fn path(&self) -> Result<String, BuildError>;
+    /// The path, starting with `/`, with each parameter encoded by [`path_segment`]. The default
+    /// is the path template, for endpoints without path parameters.
+    fn path(&self) -> Result<String, BuildError> {
+        Ok(Self::META.path_template.to_owned())
+    }
 
     /// The encoded query string without `?`, if any.
     fn query(&self) -> Option<String> {

@@ -320,10 +320,8 @@ fn message_from(body: &[u8]) -> Option<String> {
             .into_iter()
             .find_map(|v| match v {
                 serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-                serde_json::Value::Null => None,
-                serde_json::Value::Object(_) => None,
-                other if !other.is_null() => Some(other.to_string()),
-                _ => None,
+                serde_json::Value::String(_) | serde_json::Value::Null | serde_json::Value::Object(_) => None,
+                other => Some(other.to_string()),
             });
         return Some(text.unwrap_or_else(|| value.to_string()));
     }

@@ -1,7 +1,6 @@
 use http::Method;
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
-use crate::error::BuildError;
 use crate::models::AuthMe;
 
 /// `GET /compute/v1/auth/me`: the calling credential's organisation context.
@@ -17,10 +16,6 @@ impl Endpoint for GetAuthMe {
         path_template: "/compute/v1/auth/me",
         idempotency: Idempotency::Safe,
     };
-
-    fn path(&self) -> Result<String, BuildError> {
-        Ok(Self::META.path_template.to_owned())
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 use http::Method;
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
-use crate::error::BuildError;
 use crate::models::CliVersion;
 
 /// `GET /compute/v1/cli/version`: the CLI's latest and minimum supported releases.
@@ -39,10 +38,6 @@ impl Endpoint for GetCliVersion {
         path_template: "/compute/v1/cli/version",
         idempotency: Idempotency::Safe,
     };
-
-    fn path(&self) -> Result<String, BuildError> {
-        Ok(Self::META.path_template.to_owned())
-    }
 
     fn query(&self) -> Option<String> {
         let mut query = form_urlencoded::Serializer::new(String::new());

@@ -70,10 +70,6 @@ impl Endpoint for CreateApiKey {
 
     const SECRET_RESPONSE: bool = true;
 
-    fn path(&self) -> Result<String, BuildError> {
-        Ok(Self::META.path_template.to_owned())
-    }
-
     fn body(&self) -> Result<Option<Bytes>, BuildError> {
         json_body(self)
     }

@@ -1,7 +1,6 @@
 use http::Method;
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
-use crate::error::BuildError;
 use crate::models::ApiKey;
 use crate::pagination::{CursorPage, CursorParams};
 
@@ -34,10 +33,6 @@ impl Endpoint for ListApiKeys {
         path_template: "/compute/v1/admin/api-keys",
         idempotency: Idempotency::Safe,
     };
-
-    fn path(&self) -> Result<String, BuildError> {
-        Ok(Self::META.path_template.to_owned())
-    }
 
     fn query(&self) -> Option<String> {
         let mut query = form_urlencoded::Serializer::new(String::new());

@@ -2,7 +2,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use http::Method;
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
-use crate::error::BuildError;
 use crate::models::{Application, UsageBucket, UsageGroupBy, WindowSize};
 use crate::pagination::{OpaqueCursorPage, Paginated};
 
@@ -81,10 +80,6 @@ impl Endpoint for ListUsage {
         path_template: "/compute/v1/admin/usage",
         idempotency: Idempotency::Safe,
     };
-
-    fn path(&self) -> Result<String, BuildError> {
-        Ok(Self::META.path_template.to_owned())
-    }
 
     fn query(&self) -> Option<String> {
         let mut query = form_urlencoded::Serializer::new(String::new());

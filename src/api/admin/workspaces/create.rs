@@ -54,10 +54,6 @@ impl Endpoint for CreateWorkspace {
         idempotency: Idempotency::NonIdempotent,
     };
 
-    fn path(&self) -> Result<String, BuildError> {
-        Ok(Self::META.path_template.to_owned())
-    }
-
     fn body(&self) -> Result<Option<Bytes>, BuildError> {
         json_body(self)
     }
