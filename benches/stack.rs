@@ -24,8 +24,6 @@ use http::{HeaderMap, HeaderName, HeaderValue, Response, Uri};
 use http_body_util::Full;
 use support::{KEY, SEED};
 use tower::{ServiceBuilder, service_fn};
-use tower_http::follow_redirect::FollowRedirectLayer;
-use tower_http::follow_redirect::policy::{self, FilterCredentials, Limited, PolicyExt};
 
 const BASE: &str = "http://127.0.0.1:9";
 
@@ -50,19 +48,11 @@ fn auth() -> AuthLayer {
     .unwrap()
 }
 
-fn redirects()
--> FollowRedirectLayer<impl policy::Policy<Full<Bytes>, tower::BoxError> + Clone + Send + Sync + 'static> {
-    FollowRedirectLayer::with_policy(
-        Limited::new(10)
-            .and::<_, Full<Bytes>, tower::BoxError>(FilterCredentials::new())
-            .and::<_, Full<Bytes>, tower::BoxError>(policy::clone_body_fn(|b: &Full<Bytes>| Some(b.clone()))),
-    )
-}
-
 fn retry() -> RetryLayer {
     RetryLayer::new(2)
         .attempt_header(HeaderName::from_static("x-stainless-retry-count"))
         .should_retry_header(HeaderName::from_static("x-should-retry"))
+        .follow_redirects(10)
 }
 
 fn default_headers() -> DefaultHeadersLayer {
@@ -93,45 +83,46 @@ fn stack(c: &mut Criterion) {
     let variants: Vec<(&str, Client)> = vec![
         ("0 bare (json + collect)", client!([], [])),
         ("1 + auth", client!([], [auth()])),
-        ("2 + redirects", client!([], [redirects(), auth()])),
-        ("3 + base uri", client!([], [base(), redirects(), auth()])),
-        ("4 + attempt timeout", client!([timeout()], [base(), redirects(), auth()])),
-        ("5 + attempt log", client!([AttemptLogLayer::new(), timeout()], [base(), redirects(), auth()])),
-        ("6 + retry", client!([retry(), AttemptLogLayer::new(), timeout()], [base(), redirects(), auth()])),
+        ("2 + attempt timeout", client!([timeout()], [auth()])),
+        ("3 + attempt log", client!([AttemptLogLayer::new(), timeout()], [auth()])),
+        ("4 + retry and redirects", client!([retry(), AttemptLogLayer::new(), timeout()], [auth()])),
+        ("5 + base uri", client!([base(), retry(), AttemptLogLayer::new(), timeout()], [auth()])),
         (
-            "7 + deadline",
+            "6 + deadline",
+            client!([DeadlineLayer::new(None), base(), retry(), AttemptLogLayer::new(), timeout()], [auth()]),
+        ),
+        (
+            "7 + default headers",
             client!(
-                [DeadlineLayer::new(None), retry(), AttemptLogLayer::new(), timeout()],
-                [base(), redirects(), auth()]
+                [
+                    default_headers(),
+                    DeadlineLayer::new(None),
+                    base(),
+                    retry(),
+                    AttemptLogLayer::new(),
+                    timeout()
+                ],
+                [auth()]
             ),
         ),
         (
-            "8 + default headers",
-            client!(
-                [default_headers(), DeadlineLayer::new(None), retry(), AttemptLogLayer::new(), timeout()],
-                [base(), redirects(), auth()]
-            ),
-        ),
-        (
-            "9 + trace",
+            "8 + trace",
             client!(
                 [
                     TraceLayer::new(),
                     default_headers(),
                     DeadlineLayer::new(None),
+                    base(),
                     retry(),
                     AttemptLogLayer::new(),
                     timeout()
                 ],
-                [base(), redirects(), auth()]
+                [auth()]
             ),
         ),
         (
-            "9 without trace and attempt log",
-            client!(
-                [default_headers(), DeadlineLayer::new(None), retry(), timeout()],
-                [base(), redirects(), auth()]
-            ),
+            "8 without trace and attempt log",
+            client!([default_headers(), DeadlineLayer::new(None), base(), retry(), timeout()], [auth()]),
         ),
         (
             "full default stack (ClientBuilder)",

@@ -19,7 +19,7 @@ mod raw;
 mod stack;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL};
-pub use call::Call;
+pub use call::{Call, CallFuture};
 pub use raw::RawRequest;
 
 use std::fmt;
@@ -110,6 +110,11 @@ impl Client {
 }
 
 impl Client {
+    /// The HTTP stack under the JSON adapter.
+    pub(crate) fn http(&self) -> &HttpService {
+        self.json.get_ref()
+    }
+
     /// Send an encoded request through the stack and decode its response.
     /// `secret`: the response holds a secret, so decode errors must not quote it.
     pub(crate) fn execute<T: DeserializeOwned>(

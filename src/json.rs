@@ -78,6 +78,11 @@ where
         Self { inner }
     }
 
+    /// The wrapped HTTP service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
     /// Poll the HTTP service for readiness.
     pub(crate) fn poll_ready_http(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner.poll_ready(cx).map_err(|e| Error::from_stack(e.into()))
@@ -214,11 +219,11 @@ pin_project! {
 }
 
 impl<F, T> ResponseFuture<F, T> {
-    fn waiting(future: F, secret: bool) -> Self {
+    pub(crate) fn waiting(future: F, secret: bool) -> Self {
         Self { state: State::Waiting { future }, secret, _response: PhantomData }
     }
 
-    fn failed(error: Error) -> Self {
+    pub(crate) fn failed(error: Error) -> Self {
         Self { state: State::Failed { error: Some(error) }, secret: false, _response: PhantomData }
     }
 }

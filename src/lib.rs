@@ -29,7 +29,7 @@ pub mod error;
 pub mod json;
 pub mod models;
 
-pub use client::{Call, Client, ClientBuilder, RawRequest};
+pub use client::{Call, CallFuture, Client, ClientBuilder, RawRequest};
 pub use endpoint::{Endpoint, EndpointMeta, Idempotency};
 pub use error::{ApiError, ApiErrorKind, BuildError, DecodeError, Error, TimeoutKind};
 pub use json::ApiResponse;

@@ -84,7 +84,7 @@ where
         let watch = tracing::enabled!(Level::WARN);
         let watching = watch.then(|| Watching {
             capture: capture_connection(&mut req),
-            attempt: req.extensions().get::<Attempt>().map_or(0, Attempt::index),
+            attempt: Attempt::index_of(&req),
             start: Instant::now(),
         });
         ResponseFuture { inner: self.inner.call(req), watching }

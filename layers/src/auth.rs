@@ -29,10 +29,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::uri::{Authority, Scheme};
 use http::{HeaderName, HeaderValue, Request, Uri};
 use tower_layer::Layer;
 use tower_service::Service;
+
+use crate::origin::same_origin;
 
 /// The configured origin had no scheme or authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +48,8 @@ impl fmt::Display for OriginMissing {
 impl std::error::Error for OriginMissing {}
 
 struct Credential {
-    scheme: Scheme,
-    authority: Authority,
+    /// Scheme and authority only.
+    origin: Uri,
     name: HeaderName,
     value: HeaderValue,
 }
@@ -67,22 +68,21 @@ impl AuthLayer {
         let (Some(scheme), Some(authority)) = (origin.scheme(), origin.authority()) else {
             return Err(OriginMissing);
         };
+        let origin = Uri::builder()
+            .scheme(scheme.clone())
+            .authority(authority.clone())
+            .path_and_query("/")
+            .build()
+            .map_err(|_| OriginMissing)?;
         value.set_sensitive(true);
-        Ok(Self {
-            credential: Arc::new(Credential {
-                scheme: scheme.clone(),
-                authority: authority.clone(),
-                name,
-                value,
-            }),
-        })
+        Ok(Self { credential: Arc::new(Credential { origin, name, value }) })
     }
 }
 
 impl fmt::Debug for AuthLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthLayer")
-            .field("origin", &format_args!("{}://{}", self.credential.scheme, self.credential.authority))
+            .field("origin", &self.credential.origin)
             .field("header", &self.credential.name)
             .finish_non_exhaustive()
     }
@@ -109,16 +109,6 @@ impl<S: fmt::Debug> fmt::Debug for Auth<S> {
     }
 }
 
-impl Credential {
-    fn matches(&self, uri: &Uri) -> bool {
-        let same_authority = |a: &Authority| {
-            let (a, b) = (a.as_str(), self.authority.as_str());
-            a == b || a.eq_ignore_ascii_case(b)
-        };
-        uri.scheme_str() == Some(self.scheme.as_str()) && uri.authority().is_some_and(same_authority)
-    }
-}
-
 impl<S, B> Service<Request<B>> for Auth<S>
 where
     S: Service<Request<B>>,
@@ -133,7 +123,7 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let credential = &*self.credential;
-        if credential.matches(req.uri()) {
+        if same_origin(&credential.origin, req.uri()) {
             req.headers_mut().insert(credential.name.clone(), credential.value.clone());
         } else {
             // A caller-supplied copy must not reach a foreign origin either.
@@ -179,6 +169,7 @@ mod tests {
         assert!(value.is_sensitive());
         assert!(header_for("https://API.example.com/x", None).await.is_some());
         assert!(header_for("http://api.example.com/x", None).await.is_none(), "scheme downgrade");
+        assert!(header_for("https://api.example.com:443/x", None).await.is_some(), "default port");
         assert!(header_for("https://api.example.com:8443/x", None).await.is_none(), "other port");
         assert!(header_for("https://evil.example/x", None).await.is_none());
         assert!(header_for("/relative", None).await.is_none());

@@ -8,6 +8,7 @@
 //! assert_eq!(joined, "https://example.com/proxy/v1/items?limit=2");
 //! ```
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Uri, uri::PathAndQuery};
@@ -46,13 +47,14 @@ fn join_owned(base: &Uri, uri: Uri) -> Result<Uri, http::Error> {
 /// Rewrites relative request URIs onto a base URL; see [`join`].
 #[derive(Debug, Clone)]
 pub struct BaseUriLayer {
-    base: Uri,
+    // Shared: the service is cloned per call, and a `Uri` clone costs more than a pointer copy.
+    base: Arc<Uri>,
 }
 
 impl BaseUriLayer {
     /// Resolve requests against `base`.
     pub fn new(base: Uri) -> Self {
-        Self { base }
+        Self { base: Arc::new(base) }
     }
 }
 
@@ -68,7 +70,7 @@ impl<S> Layer<S> for BaseUriLayer {
 #[derive(Debug, Clone)]
 pub struct BaseUri<S> {
     inner: S,
-    base: Uri,
+    base: Arc<Uri>,
 }
 
 impl<S, B> Service<Request<B>> for BaseUri<S>

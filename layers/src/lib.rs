@@ -34,6 +34,7 @@ pub mod collect;
 pub mod default_headers;
 pub mod future;
 pub mod operation;
+pub mod origin;
 pub mod retry;
 pub mod timeout;
 pub mod trace;

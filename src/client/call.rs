@@ -1,13 +1,13 @@
 use std::future::IntoFuture;
 
-use futures_util::TryFutureExt;
-use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use tower::util::Oneshot;
 
 use crate::client::Client;
+use crate::client::HttpService;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
-use crate::json::{ApiResponse, encode};
+use crate::json::{ApiResponse, HttpRequest, ResponseFuture, encode};
 use crate::options::RequestOptions;
 use crate::pagination::Paginated;
 
@@ -73,20 +73,25 @@ where
     }
 }
 
+/// The future of an awaited [`Call`]: waits for the stack's readiness, sends, decodes.
+pub type CallFuture<T> = ResponseFuture<Oneshot<HttpService, HttpRequest>, T>;
+
 impl<E> IntoFuture for Call<'_, E>
 where
     E: Endpoint,
     E::Response: Send + 'static,
 {
     type Output = Result<E::Response, Error>;
-    type IntoFuture = BoxFuture<'static, Self::Output>;
+    type IntoFuture = CallFuture<E::Response>;
 
     fn into_future(self) -> Self::IntoFuture {
-        // Encoding happens now, so bad input fails before any I/O or readiness wait.
-        Box::pin(
-            self.client
-                .execute(encode(&self.endpoint, self.options), E::SECRET_RESPONSE)
-                .map_ok(|response| response.value),
-        )
+        // Encoding happens now, so bad input fails before any I/O or readiness wait. The future
+        // is a named type, not a box: one allocation fewer on every call.
+        match encode(&self.endpoint, self.options) {
+            Ok(request) => {
+                ResponseFuture::waiting(Oneshot::new(self.client.http().clone(), request), E::SECRET_RESPONSE)
+            }
+            Err(err) => ResponseFuture::failed(err.into()),
+        }
     }
 }

@@ -14,8 +14,6 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::{Service, ServiceBuilder};
-use tower_http::follow_redirect::FollowRedirectLayer;
-use tower_http::follow_redirect::policy::{self, FilterCredentials, Limited, PolicyExt};
 
 use boltz_api_layers::BoxError;
 use boltz_api_layers::attempt_log::AttemptLogLayer;
@@ -34,7 +32,7 @@ use crate::json::HttpRequest;
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 const RETRY_COUNT: HeaderName = HeaderName::from_static("x-stainless-retry-count");
 const SHOULD_RETRY: HeaderName = HeaderName::from_static("x-should-retry");
-const MAX_REDIRECTS: usize = 10;
+const MAX_REDIRECTS: u32 = 10;
 
 /// Everything the default stack is built from.
 pub(crate) struct StackConfig {
@@ -49,8 +47,9 @@ pub(crate) struct StackConfig {
     pub(crate) budget: Arc<TpsBudget>,
 }
 
-/// Assemble the stack. Wire data (default headers) is written once, above the retry layer; the
-/// key is attached innermost, after redirects, so no log above sees it and no other origin gets it.
+/// Assemble the stack. Wire data (default headers, the absolute URI) is written once, above the
+/// retry layer, whose one copy of the request serves retries and redirects; the key is attached
+/// innermost, per attempt, so no log above sees it and no other origin gets it.
 pub(crate) fn default_stack<T, B>(config: StackConfig, transport: T) -> Result<HttpService, BuildError>
 where
     T: Service<HttpRequest, Response = Response<B>> + Clone + Send + Sync + 'static,
@@ -62,25 +61,21 @@ where
 {
     let auth = AuthLayer::new(&config.base, X_API_KEY, config.api_key)
         .map_err(|_| BuildError::InvalidBaseUrl { url: config.base.to_string(), reason: "no host" })?;
-    let redirects =
-        Limited::new(MAX_REDIRECTS)
-            .and::<_, Full<Bytes>, BoxError>(FilterCredentials::new())
-            .and::<_, Full<Bytes>, BoxError>(policy::clone_body_fn(|body: &Full<Bytes>| Some(body.clone())));
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new().credential_label(config.key_label))
         .layer(DefaultHeadersLayer::new(config.default_headers))
         .layer(DeadlineLayer::new(config.deadline))
+        .layer(BaseUriLayer::new(config.base))
         .layer(
             RetryLayer::new(config.max_retries)
                 .budget(config.budget)
                 .attempt_header(RETRY_COUNT)
-                .should_retry_header(SHOULD_RETRY),
+                .should_retry_header(SHOULD_RETRY)
+                .follow_redirects(MAX_REDIRECTS),
         )
         .layer(AttemptLogLayer::new())
         .layer(AttemptTimeoutLayer::new(config.timeout))
         .layer(CollectLayer::new(config.max_response_bytes))
-        .layer(BaseUriLayer::new(config.base))
-        .layer(FollowRedirectLayer::with_policy(redirects))
         .layer(auth)
         .map_err(|e: T::Error| -> BoxError { e.into() })
         .service(transport);
@@ -90,7 +85,7 @@ where
 type HyperTransport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The default transport: hyper-util's client behind an `Arc`. The stack is cloned per call and
-/// inside the retry and redirect futures; sharing the client makes each clone a pointer copy
+/// inside the retry future; sharing the client makes each clone a pointer copy
 /// instead of a copy of the client's whole configuration.
 #[derive(Clone)]
 pub(crate) struct Transport(Arc<HyperTransport>);

@@ -16,6 +16,10 @@
 //! after the call's [`Deadline`](crate::timeout::Deadline) is not made, and every retry must be
 //! paid for from a [`TpsBudget`] shared by all clones of the layer.
 //!
+//! The layer keeps one copy of each request to replay it. With
+//! [`follow_redirects`](RetryLayer::follow_redirects) the same copy is rewritten into each
+//! redirect hop, so a stack that retries and follows redirects copies a request once, not twice.
+//!
 //! ```
 //! use boltz_api_layers::retry::RetryLayer;
 //! use bytes::Bytes;
@@ -42,9 +46,10 @@
 
 pub mod backoff;
 mod policy;
+mod redirect;
 
 pub use crate::operation::Idempotency;
-pub use policy::RetryPolicy;
+pub use policy::{RetryPolicy, Wait};
 pub use tower::retry::budget::TpsBudget;
 
 use std::fmt;
@@ -61,7 +66,10 @@ use crate::BoxError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxRetries(pub u32);
 
-/// Request extension set by the retry layer: which attempt this is.
+/// Request extension set by the retry layer on replayed attempts: which attempt this is.
+///
+/// The first attempt carries none (so the common, unretried call costs nothing); read it with
+/// [`Attempt::index_of`], which counts a missing extension as attempt `0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
     index: u32,
@@ -74,10 +82,16 @@ impl Attempt {
     pub fn index(&self) -> u32 {
         self.index
     }
+
+    /// The index of the attempt `req` is: its extension's, or `0` without one.
+    pub fn index_of<B>(req: &Request<B>) -> u32 {
+        req.extensions().get::<Self>().map_or(0, Self::index)
+    }
 }
 
 struct Config {
     max_retries: u32,
+    max_redirects: u32,
     budget: Arc<TpsBudget>,
     count_header: Option<HeaderName>,
     should_retry_header: Option<HeaderName>,
@@ -96,6 +110,7 @@ impl RetryLayer {
         Self {
             config: Arc::new(Config {
                 max_retries,
+                max_redirects: 0,
                 budget: Arc::new(TpsBudget::default()),
                 count_header: None,
                 should_retry_header: None,
@@ -120,6 +135,18 @@ impl RetryLayer {
         self
     }
 
+    /// Follow up to `max` redirects (none by default) on the same copy of the request that serves
+    /// retries; hops are not retries and draw nothing from the budget. Request URIs must be
+    /// absolute (put a base-URI layer above this one) for relative `Location`s to resolve.
+    ///
+    /// 307 and 308 keep the method and body; 303, and 301/302 after a `POST`, become a `GET`
+    /// without a body. `authorization`, `cookie` and `proxy-authorization` are dropped for good
+    /// once a hop leaves the origin. After `max` hops the redirect response is the result.
+    pub fn follow_redirects(mut self, max: u32) -> Self {
+        self.config_mut().max_redirects = max;
+        self
+    }
+
     /// Let a response header `name: true|false` override the status rules both ways.
     pub fn should_retry_header(mut self, name: HeaderName) -> Self {
         self.config_mut().should_retry_header = Some(name);
@@ -131,6 +158,7 @@ impl fmt::Debug for RetryLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryLayer")
             .field("max_retries", &self.config.max_retries)
+            .field("max_redirects", &self.config.max_redirects)
             .field("attempt_header", &self.config.count_header)
             .field("should_retry_header", &self.config.should_retry_header)
             .finish_non_exhaustive()
@@ -165,7 +193,7 @@ impl<S> fmt::Debug for Retry<S> {
 impl<S, B, ResB> Service<Request<B>> for Retry<S>
 where
     S: Service<Request<B>, Response = Response<ResB>, Error = BoxError> + Clone,
-    B: Clone,
+    B: Clone + Default,
 {
     type Response = Response<ResB>;
     type Error = BoxError;
@@ -176,14 +204,14 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let mut writes_header = false;
         if let Some(name) = &self.config.count_header {
-            if !req.headers().contains_key(name) {
+            if req.headers().contains_key(name) {
+                // Rare: the caller's header stays on every attempt, which the extension records.
+                req.extensions_mut().insert(Attempt { index: 0, writes_header: false });
+            } else {
                 req.headers_mut().insert(name.clone(), HeaderValue::from_static("0"));
-                writes_header = true;
             }
         }
-        req.extensions_mut().insert(Attempt { index: 0, writes_header });
         self.inner.call(req)
     }
 }

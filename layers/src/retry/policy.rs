@@ -1,11 +1,12 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use futures_util::future::Either;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
 use tower::retry::{Policy, budget::Budget};
 
 use super::backoff::{backoff, server_delay};
-use super::{Attempt, Config, MaxRetries};
+use super::{Attempt, Config, MaxRetries, redirect};
 use crate::BoxError;
 use crate::classify::{ErrorClass, classify};
 use crate::operation::{Idempotency, Operation};
@@ -16,11 +17,15 @@ use crate::timeout::Deadline;
 pub struct RetryPolicy {
     config: Arc<Config>,
     retries: u32,
+    redirects: u32,
 }
+
+/// The wait before the next attempt: none before a redirect hop, a timer before a retry.
+pub type Wait = Either<std::future::Ready<()>, tokio::time::Sleep>;
 
 impl RetryPolicy {
     pub(super) fn new(config: Arc<Config>) -> Self {
-        Self { config, retries: 0 }
+        Self { config, retries: 0, redirects: 0 }
     }
 
     fn max_retries<B>(&self, req: &Request<B>) -> u32 {
@@ -30,7 +35,10 @@ impl RetryPolicy {
 
 impl std::fmt::Debug for RetryPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RetryPolicy").field("retries", &self.retries).finish_non_exhaustive()
+        f.debug_struct("RetryPolicy")
+            .field("retries", &self.retries)
+            .field("redirects", &self.redirects)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,9 +85,9 @@ fn response_headers<ResB>(result: &Result<Response<ResB>, BoxError>) -> Option<&
 
 impl<B, ResB> Policy<Request<B>, Response<ResB>, BoxError> for RetryPolicy
 where
-    B: Clone,
+    B: Clone + Default,
 {
-    type Future = tokio::time::Sleep;
+    type Future = Wait;
 
     fn retry(
         &mut self,
@@ -87,8 +95,15 @@ where
         result: &mut Result<Response<ResB>, BoxError>,
     ) -> Option<Self::Future> {
         let config = &*self.config;
-        if self.retries == 0 {
+        if self.retries == 0 && self.redirects == 0 {
             config.budget.deposit();
+        }
+        if let Ok(res) = result {
+            if self.redirects < config.max_redirects && redirect::follow(req, res) {
+                self.redirects += 1;
+                tracing::debug!(status = res.status().as_u16(), hop = self.redirects, "following a redirect");
+                return Some(Either::Left(std::future::ready(())));
+            }
         }
         if self.retries >= self.max_retries(req) {
             return None;
@@ -114,18 +129,18 @@ where
             return None;
         }
         self.retries += 1;
-        if let Some(attempt) = req.extensions_mut().get_mut::<Attempt>() {
-            attempt.index = self.retries;
-            if let (true, Some(name)) = (attempt.writes_header, &config.count_header) {
-                req.headers_mut().insert(name.clone(), HeaderValue::from(self.retries));
-            }
+        // No extension yet means the layer wrote (or was not asked for) the attempt header.
+        let attempt = req.extensions_mut().get_or_insert(Attempt { index: 0, writes_header: true });
+        attempt.index = self.retries;
+        if let (true, Some(name)) = (attempt.writes_header, &config.count_header) {
+            req.headers_mut().insert(name.clone(), HeaderValue::from(self.retries));
         }
         tracing::debug!(retry = self.retries, ?delay, "retrying");
-        Some(tokio::time::sleep(delay))
+        Some(Either::Right(tokio::time::sleep(delay)))
     }
 
     fn clone_request(&mut self, req: &Request<B>) -> Option<Request<B>> {
-        if self.max_retries(req) == 0 {
+        if self.max_retries(req) == 0 && self.config.max_redirects == 0 {
             return None;
         }
         let mut clone = Request::new(req.body().clone());

@@ -46,6 +46,7 @@ struct Seen {
     at: Duration,
     count_header: Option<String>,
     attempt: u32,
+    uri: String,
 }
 
 fn boltz_like(max_retries: u32) -> RetryLayer {
@@ -89,7 +90,8 @@ where
                 seen.push(Seen {
                     at: start.elapsed(),
                     count_header: req.headers().get("x-stainless-retry-count").map(|v| v.to_str().unwrap().to_owned()),
-                    attempt: req.extensions().get::<Attempt>().map_or(u32::MAX, Attempt::index),
+                    attempt: Attempt::index_of(&req),
+                    uri: req.uri().to_string(),
                 });
                 assert_eq!(req.body(), &body, "every attempt carries the same body");
                 match replies.next().expect("an attempt the test did not expect") {
@@ -317,4 +319,47 @@ async fn a_server_delay_past_the_deadline_returns_the_response() {
     let svc = DeadlineLayer::new(Some(Duration::from_secs(2))).layer(boltz_like(2).layer(mock));
     let (result, seen) = drive(svc, handle, get(), vec![with(429, "retry-after", "5")]).await;
     assert_eq!((final_status(&result), seen.len()), (429, 1));
+}
+
+fn redirect(code: u16, location: &str) -> Reply {
+    with(code, "location", location)
+}
+
+#[tokio::test(start_paused = true)]
+async fn redirects_are_followed_at_once_and_are_not_retries() {
+    let replies = vec![redirect(302, "/y"), redirect(307, "http://localhost/z"), status(503), status(200)];
+    let (result, seen) = run(boltz_like(2).follow_redirects(3), get(), replies).await;
+    assert_eq!(final_status(&result), 200);
+    let uris: Vec<_> = seen.iter().map(|s| s.uri.as_str()).collect();
+    assert_eq!(
+        uris,
+        ["http://localhost/x", "http://localhost/y", "http://localhost/z", "http://localhost/z"]
+    );
+    let counts: Vec<_> = seen.iter().map(|s| s.count_header.as_deref().unwrap()).collect();
+    assert_eq!(counts, ["0", "0", "0", "1"], "a hop keeps the retry count");
+    assert_eq!(seen.iter().map(|s| s.attempt).collect::<Vec<_>>(), [0, 0, 0, 1]);
+    assert_eq!(gaps(&seen)[..2], [Duration::ZERO, Duration::ZERO], "no backoff before a hop");
+}
+
+#[tokio::test(start_paused = true)]
+async fn redirects_stop_at_the_hop_limit_and_are_off_by_default() {
+    let (result, seen) =
+        run(boltz_like(2).follow_redirects(1), get(), vec![redirect(302, "/y"), redirect(302, "/z")]).await;
+    assert_eq!((final_status(&result), seen.len()), (302, 2));
+    let (result, seen) = run(boltz_like(2), get(), vec![redirect(302, "/y")]).await;
+    assert_eq!((final_status(&result), seen.len()), (302, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn redirects_are_followed_with_retries_off_and_without_budget() {
+    let mut req = get();
+    req.extensions_mut().insert(MaxRetries(0));
+    let (result, seen) =
+        run(boltz_like(2).follow_redirects(3), req, vec![redirect(308, "/y"), status(503)]).await;
+    assert_eq!((final_status(&result), seen.len()), (503, 2));
+    // An empty budget refuses the retry but not the hops before it.
+    let empty = Arc::new(TpsBudget::new(Duration::from_secs(1), 0, 0.0));
+    let layer = boltz_like(2).follow_redirects(3).budget(empty);
+    let (result, seen) = run(layer, get(), vec![redirect(302, "/y"), redirect(302, "/z"), status(503)]).await;
+    assert_eq!((final_status(&result), seen.len()), (503, 3));
 }

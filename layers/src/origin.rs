@@ -1,0 +1,66 @@
+//! Whether two URIs share an origin: scheme, host and port, with the scheme's default port filled in.
+//!
+//! ```
+//! use boltz_api_layers::origin::same_origin;
+//! use http::Uri;
+//! let api = Uri::from_static("https://api.example.com/v1");
+//! assert!(same_origin(&api, &Uri::from_static("https://API.example.com:443/other")));
+//! assert!(!same_origin(&api, &Uri::from_static("http://api.example.com/v1")));
+//! assert!(!same_origin(&api, &Uri::from_static("/v1")));
+//! ```
+
+use http::Uri;
+use http::uri::Scheme;
+
+/// `true` when both URIs are absolute and have the same scheme, host (ignoring case) and port.
+pub fn same_origin(a: &Uri, b: &Uri) -> bool {
+    let (Some(scheme), Some(a_authority), Some(b_authority)) = (a.scheme(), a.authority(), b.authority())
+    else {
+        return false;
+    };
+    if b.scheme() != Some(scheme) {
+        return false;
+    }
+    // Byte-equal authorities are the common case and need no parsing.
+    if a_authority.as_str() == b_authority.as_str() {
+        return true;
+    }
+    a_authority.host().eq_ignore_ascii_case(b_authority.host())
+        && effective_port(a, scheme) == effective_port(b, scheme)
+}
+
+fn effective_port(uri: &Uri, scheme: &Scheme) -> Option<u16> {
+    uri.port_u16().or(if *scheme == Scheme::HTTPS {
+        Some(443)
+    } else if *scheme == Scheme::HTTP {
+        Some(80)
+    } else {
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &'static str, b: &'static str) -> bool {
+        same_origin(&Uri::from_static(a), &Uri::from_static(b))
+    }
+
+    #[test]
+    fn default_ports_and_host_case_do_not_matter() {
+        assert!(same("https://h.example/a", "https://h.example:443/b"));
+        assert!(same("http://h.example:80/", "http://H.EXAMPLE/x?y"));
+        assert!(same("http://127.0.0.1:8080/", "http://127.0.0.1:8080/z"));
+    }
+
+    #[test]
+    fn scheme_host_and_port_must_match() {
+        assert!(!same("https://h.example/", "http://h.example/"));
+        assert!(!same("https://h.example/", "https://h.example:8443/"));
+        assert!(!same("https://h.example/", "https://other.example/"));
+        assert!(!same("http://127.0.0.1:8080/", "http://127.0.0.2:8080/"));
+        assert!(!same("/relative", "/relative"));
+        assert!(!same("https://h.example/", "/relative"));
+    }
+}
