@@ -13,9 +13,11 @@
 //! assert!(RevokeApiKey::new("").path().is_err());
 //! ```
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::Method;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, PercentEncode, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -108,8 +110,9 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Validate a path parameter and percent-encode it as exactly one path segment.
 ///
 /// Empty values, `.` and `..` (which would address another endpoint) and control characters are
-/// rejected before any I/O; `name` is the parameter's name, for the error.
-pub fn path_segment<'a>(name: &'static str, value: &'a str) -> Result<PercentEncode<'a>, BuildError> {
+/// rejected before any I/O; `name` is the parameter's name, for the error. A value that needs no
+/// encoding is borrowed, so a path is built with one `concat` and no formatting.
+pub fn path_segment<'a>(name: &'static str, value: &'a str) -> Result<Cow<'a, str>, BuildError> {
     if value.is_empty() {
         return Err(BuildError::EmptyPathParam { name });
     }
@@ -119,7 +122,7 @@ pub fn path_segment<'a>(name: &'static str, value: &'a str) -> Result<PercentEnc
     if value.chars().any(char::is_control) {
         return Err(BuildError::InvalidPathParam { name, reason: "control characters" });
     }
-    Ok(utf8_percent_encode(value, SEGMENT))
+    Ok(utf8_percent_encode(value, SEGMENT).into())
 }
 
 #[cfg(test)]

@@ -43,9 +43,10 @@ impl std::fmt::Debug for RetryPolicy {
 }
 
 /// Whether an outcome may be retried, before counting retries, budget and deadline.
+/// `idempotency` is only looked up for outcomes that depend on it.
 fn retryable<ResB>(
     result: &Result<Response<ResB>, BoxError>,
-    idempotency: Idempotency,
+    idempotency: impl FnOnce() -> Idempotency,
     config: &Config,
 ) -> bool {
     match result {
@@ -63,20 +64,20 @@ fn retryable<ResB>(
         }
         Err(err) => match classify(&**err) {
             ErrorClass::Connect => true,
-            ErrorClass::AttemptTimeout | ErrorClass::Transport => idempotency.replay_is_safe(),
+            ErrorClass::AttemptTimeout | ErrorClass::Transport => idempotency().replay_is_safe(),
             ErrorClass::Deadline | ErrorClass::BodyTooLarge => false,
         },
     }
 }
 
-fn status_retryable(status: StatusCode, idempotency: Idempotency) -> bool {
+fn status_retryable(status: StatusCode, idempotency: impl FnOnce() -> Idempotency) -> bool {
     // A 429 means the request was turned away unprocessed, so even a create may be replayed.
     if status == StatusCode::TOO_MANY_REQUESTS {
         return true;
     }
     let transient =
         status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::CONFLICT || status.is_server_error();
-    transient && idempotency.replay_is_safe()
+    transient && idempotency().replay_is_safe()
 }
 
 fn response_headers<ResB>(result: &Result<Response<ResB>, BoxError>) -> Option<&HeaderMap> {
@@ -105,14 +106,14 @@ where
                 return Some(Either::Left(std::future::ready(())));
             }
         }
-        if self.retries >= self.max_retries(req) {
-            return None;
-        }
-        let idempotency = Operation::of(req)
-            .map(|op| op.idempotency)
-            .or_else(|| req.extensions().get::<Idempotency>().copied())
-            .unwrap_or_else(|| Idempotency::from_method(req.method()));
-        if !retryable(result, idempotency, config) {
+        // Most outcomes are final; that is settled before any extension is looked up.
+        let idempotency = || {
+            Operation::of(req)
+                .map(|op| op.idempotency)
+                .or_else(|| req.extensions().get::<Idempotency>().copied())
+                .unwrap_or_else(|| Idempotency::from_method(req.method()))
+        };
+        if !retryable(result, idempotency, config) || self.retries >= self.max_retries(req) {
             return None;
         }
         let delay = response_headers(result)

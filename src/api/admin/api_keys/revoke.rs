@@ -31,7 +31,7 @@ impl Endpoint for RevokeApiKey {
 
     fn path(&self) -> Result<String, BuildError> {
         let id = path_segment("api_key_id", &self.api_key_id)?;
-        Ok(format!("/compute/v1/admin/api-keys/{id}/revoke"))
+        Ok(["/compute/v1/admin/api-keys/", &id, "/revoke"].concat())
     }
 }
 

@@ -33,7 +33,7 @@ use crate::error::BuildError;
 
 /// `/compute/v1/admin/workspaces/{workspace_id}` followed by `suffix`.
 fn workspace_path(workspace_id: &str, suffix: &str) -> Result<String, BuildError> {
-    Ok(format!("/compute/v1/admin/workspaces/{}{suffix}", path_segment("workspace_id", workspace_id)?))
+    Ok(["/compute/v1/admin/workspaces/", &path_segment("workspace_id", workspace_id)?, suffix].concat())
 }
 
 /// Facade over the workspace operations.
