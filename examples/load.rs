@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! cargo run --release --example load -- --concurrency 64 --requests 20000 [--raw]
-//!     [--base-url URL --api-key KEY] [--max-seconds 60]
+//!     [--base-url URL --api-key KEY] [--max-seconds 60] [--threads N]
 //! ```
 //!
 //! Without `--base-url` it starts a minimal fixed-response server on 127.0.0.1 in this process
 //! (not the emulator, so the server is not the bottleneck). `--raw` speaks plain HTTP only.
+//! `--threads 1` runs everything on one thread, which makes instruction counts repeatable
+//! (`scripts/instructions.sh`); the default is one worker per core.
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -27,6 +29,7 @@ struct Args {
     base_url: Option<String>,
     api_key: String,
     max_seconds: u64,
+    threads: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -37,6 +40,7 @@ fn parse_args() -> Result<Args, String> {
         base_url: None,
         api_key: KEY.into(),
         max_seconds: 60,
+        threads: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -47,12 +51,13 @@ fn parse_args() -> Result<Args, String> {
             "--max-seconds" => args.max_seconds = value()?.parse().map_err(|_| "bad --max-seconds")?,
             "--base-url" => args.base_url = Some(value()?),
             "--api-key" => args.api_key = value()?,
+            "--threads" => args.threads = Some(value()?.parse().map_err(|_| "bad --threads")?),
             "--raw" => args.raw = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.concurrency == 0 || args.requests == 0 {
-        return Err("--concurrency and --requests must be positive".into());
+    if args.concurrency == 0 || args.requests == 0 || args.threads == Some(0) {
+        return Err("--concurrency, --requests and --threads must be positive".into());
     }
     Ok(args)
 }
@@ -71,8 +76,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
@@ -80,6 +84,15 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let runtime = match args.threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        Some(n) => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build(),
+        None => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+    };
+    runtime.expect("a tokio runtime").block_on(run(args));
+}
+
+async fn run(args: Args) {
     let server = match &args.base_url {
         Some(_) => None,
         None => Some(FixedServer::start(SEED).await.expect("bind 127.0.0.1")),

@@ -8,7 +8,7 @@ cargo build --quiet --release --example load
 for mode in stack raw; do
   flag=""; [ "$mode" = raw ] && flag="--raw"
   valgrind --tool=callgrind --callgrind-out-file="/tmp/callgrind.$mode" \
-    target/release/examples/load --concurrency 1 --requests "$requests" $flag >/dev/null 2>&1
+    target/release/examples/load --threads 1 --concurrency 1 --requests "$requests" $flag >/dev/null 2>&1
   callgrind_annotate "/tmp/callgrind.$mode" 2>/dev/null | grep -E '^ *[0-9,]+ ' \
     | sed -E 's/ \([0-9. ]+%\) +/\t/; s/ \[.*//' | tr -d ',' > "/tmp/callgrind.$mode.txt"
 done
