@@ -23,13 +23,15 @@ pub use call::{Call, CallFuture};
 pub use raw::RawRequest;
 
 use std::fmt;
-use std::future::{Future, poll_fn};
+use std::future::Future;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures_util::future::BoxFuture;
 use http::Method;
 use serde::de::DeserializeOwned;
 use tower::Service;
-use tower::util::BoxCloneSyncService;
+use tower::util::{BoxCloneSyncService, Oneshot};
 
 use boltz_api_layers::BoxError;
 
@@ -49,7 +51,26 @@ pub type HttpService = BoxCloneSyncService<HttpRequest, HttpResponse, BoxError>;
 /// (concurrency limits, rate limits, metrics) can be put above it.
 #[derive(Clone)]
 pub struct Client {
+    /// The stack behind `tower::Service`, which forwards readiness.
     json: Json<HttpService>,
+    /// The same stack for awaited calls, which wait for readiness inside their future.
+    shared: Arc<dyn SharedStack>,
+}
+
+/// A stack called through a shared reference: each call clones the concrete stack into the
+/// call's one boxed future, instead of boxing a clone of the boxed stack and then its future.
+trait SharedStack: Send + Sync {
+    fn oneshot(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, BoxError>>;
+}
+
+impl<S> SharedStack for S
+where
+    S: Service<HttpRequest, Response = HttpResponse, Error = BoxError> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
+    fn oneshot(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, BoxError>> {
+        Box::pin(Oneshot::new(self.clone(), request))
+    }
 }
 
 impl fmt::Debug for Client {
@@ -78,8 +99,15 @@ impl Client {
         S::Error: Into<BoxError>,
         S::Future: Send + 'static,
     {
-        let service = tower::ServiceBuilder::new().map_err(Into::into).service(service);
-        Self { json: Json::new(BoxCloneSyncService::new(service)) }
+        Self::from_stack(tower::ServiceBuilder::new().map_err(Into::into).service(service))
+    }
+
+    pub(crate) fn from_stack<S>(stack: S) -> Self
+    where
+        S: Service<HttpRequest, Response = HttpResponse, Error = BoxError> + Clone + Send + Sync + 'static,
+        S::Future: Send + 'static,
+    {
+        Self { json: Json::new(BoxCloneSyncService::new(stack.clone())), shared: Arc::new(stack) }
     }
 
     /// Send `endpoint`; await the returned [`Call`], optionally after setting per-call options.
@@ -110,9 +138,12 @@ impl Client {
 }
 
 impl Client {
-    /// The HTTP stack under the JSON adapter.
-    pub(crate) fn http(&self) -> &HttpService {
-        self.json.get_ref()
+    /// Send an encoded request through the stack, once it is ready.
+    pub(crate) fn send_http(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'static, Result<HttpResponse, BoxError>> {
+        self.shared.oneshot(request)
     }
 
     /// Send an encoded request through the stack and decode its response.
@@ -122,13 +153,9 @@ impl Client {
         request: Result<HttpRequest, BuildError>,
         secret: bool,
     ) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'static {
-        let mut json = self.json.clone();
-        async move {
-            // Bad input fails here, before any readiness wait or I/O.
-            let request = request?;
-            poll_fn(|cx| json.poll_ready_http(cx)).await?;
-            decode_with_response(json.send_http(request).await?, secret)
-        }
+        // Bad input fails here, before any readiness wait or I/O.
+        let sent = request.map(|request| self.send_http(request));
+        async move { decode_with_response(sent?.await.map_err(Error::from_stack)?, secret) }
     }
 }
 

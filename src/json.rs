@@ -78,19 +78,9 @@ where
         Self { inner }
     }
 
-    /// The wrapped HTTP service.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
     /// Poll the HTTP service for readiness.
     pub(crate) fn poll_ready_http(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner.poll_ready(cx).map_err(|e| Error::from_stack(e.into()))
-    }
-
-    /// Send an already encoded request and return the response undecoded.
-    pub(crate) async fn send_http(&mut self, request: HttpRequest) -> Result<HttpResponse, Error> {
-        self.inner.call(request).await.map_err(|e| Error::from_stack(e.into()))
     }
 }
 

@@ -16,7 +16,7 @@ use super::env;
 use super::stack::{self, StackConfig};
 use super::{Client, HttpService};
 use crate::error::{BuildError, Error};
-use crate::json::{HttpRequest, HttpResponse, Json};
+use crate::json::{HttpRequest, HttpResponse};
 use crate::options::parse_header;
 
 /// The production API.
@@ -239,11 +239,15 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
             budget: Arc::new(TpsBudget::default()),
         };
-        let mut service = stack::default_stack(config, transport)?;
+        let stack = stack::default_stack(config, transport)?;
+        if self.layers.is_empty() {
+            return Ok(Client::from_stack(stack));
+        }
+        let mut service = HttpService::new(stack);
         for layer in self.layers.into_iter().rev() {
             service = layer(service);
         }
-        Ok(Client { json: Json::new(service) })
+        Ok(Client::from_stack(service))
     }
 }
 

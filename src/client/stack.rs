@@ -25,9 +25,8 @@ use boltz_api_layers::retry::{RetryLayer, TpsBudget};
 use boltz_api_layers::timeout::{AttemptTimeoutLayer, DeadlineLayer};
 use boltz_api_layers::trace::TraceLayer;
 
-use super::HttpService;
 use crate::error::BuildError;
-use crate::json::HttpRequest;
+use crate::json::{HttpRequest, HttpResponse};
 
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 const RETRY_COUNT: HeaderName = HeaderName::from_static("x-stainless-retry-count");
@@ -50,7 +49,17 @@ pub(crate) struct StackConfig {
 /// Assemble the stack. Wire data (default headers, the absolute URI) is written once, above the
 /// retry layer, whose one copy of the request serves retries and redirects; the key is attached
 /// innermost, per attempt, so no log above sees it and no other origin gets it.
-pub(crate) fn default_stack<T, B>(config: StackConfig, transport: T) -> Result<HttpService, BuildError>
+pub(crate) fn default_stack<T, B>(
+    config: StackConfig,
+    transport: T,
+) -> Result<
+    impl Service<HttpRequest, Response = HttpResponse, Error = BoxError, Future: Send>
+    + Clone
+    + Send
+    + Sync
+    + 'static,
+    BuildError,
+>
 where
     T: Service<HttpRequest, Response = Response<B>> + Clone + Send + Sync + 'static,
     T::Error: Into<BoxError>,
@@ -79,7 +88,7 @@ where
         .layer(auth)
         .map_err(|e: T::Error| -> BoxError { e.into() })
         .service(transport);
-    Ok(HttpService::new(stack))
+    Ok(stack)
 }
 
 type HyperTransport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
