@@ -19,7 +19,8 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{HeaderMap, Request};
+use http::header::{Entry, OccupiedEntry};
+use http::{HeaderMap, HeaderName, HeaderValue, Request};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -65,12 +66,21 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let headers = req.headers_mut();
-        for name in self.headers.keys() {
-            if let http::header::Entry::Vacant(slot) = headers.entry(name) {
-                let mut values = self.headers.get_all(name).iter();
-                if let Some(first) = values.next() {
-                    let mut entry = slot.insert_entry(first.clone());
-                    values.for_each(|value| entry.append(value.clone()));
+        // One pass over the defaults, whose values come grouped by name: one lookup per name.
+        let mut current: Option<(&HeaderName, Option<OccupiedEntry<'_, HeaderValue>>)> = None;
+        for (name, value) in self.headers.iter() {
+            match &mut current {
+                Some((last, slot)) if *last == name => {
+                    if let Some(entry) = slot {
+                        entry.append(value.clone());
+                    }
+                }
+                _ => {
+                    let slot = match headers.entry(name) {
+                        Entry::Vacant(vacant) => Some(vacant.insert_entry(value.clone())),
+                        Entry::Occupied(_) => None,
+                    };
+                    current = Some((name, slot));
                 }
             }
         }
@@ -85,18 +95,22 @@ mod tests {
     use tower::{ServiceExt, service_fn};
 
     #[tokio::test]
-    async fn request_headers_win_over_defaults() {
+    async fn request_headers_win_over_defaults_with_every_value() {
         let mut defaults = HeaderMap::new();
         defaults.insert("x-a", HeaderValue::from_static("default"));
         defaults.append("x-b", HeaderValue::from_static("1"));
         defaults.append("x-b", HeaderValue::from_static("2"));
+        defaults.append("x-c", HeaderValue::from_static("3"));
+        defaults.append("x-c", HeaderValue::from_static("4"));
         let svc = DefaultHeadersLayer::new(defaults)
             .layer(service_fn(|req: Request<()>| async move { Ok::<_, crate::BoxError>(req) }));
         let mut req = Request::new(());
         req.headers_mut().insert("x-a", HeaderValue::from_static("mine"));
+        req.headers_mut().insert("x-c", HeaderValue::from_static("mine too"));
         let seen = svc.oneshot(req).await.unwrap();
-        assert_eq!(seen.headers()["x-a"], "mine");
-        let b: Vec<_> = seen.headers().get_all("x-b").iter().collect();
-        assert_eq!(b, ["1", "2"]);
+        let all = |name| seen.headers().get_all(name).iter().cloned().collect::<Vec<_>>();
+        assert_eq!(all("x-a"), ["mine"]);
+        assert_eq!(all("x-b"), ["1", "2"]);
+        assert_eq!(all("x-c"), ["mine too"], "no default value joins a header the request set");
     }
 }

@@ -144,12 +144,6 @@ where
         if self.max_retries(req) == 0 && self.config.max_redirects == 0 {
             return None;
         }
-        let mut clone = Request::new(req.body().clone());
-        *clone.method_mut() = req.method().clone();
-        *clone.uri_mut() = req.uri().clone();
-        *clone.version_mut() = req.version();
-        *clone.headers_mut() = req.headers().clone();
-        *clone.extensions_mut() = req.extensions().clone();
-        Some(clone)
+        Some(req.clone())
     }
 }
