@@ -17,6 +17,7 @@ mod call;
 mod env;
 mod raw;
 mod stack;
+mod transport;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL};
 pub use call::{Call, CallFuture};

@@ -14,6 +14,7 @@ use boltz_api_layers::retry::TpsBudget;
 
 use super::env;
 use super::stack::{self, StackConfig};
+use super::transport;
 use super::{Client, HttpService};
 use crate::error::{BuildError, Error};
 use crate::json::{HttpRequest, HttpResponse};
@@ -200,7 +201,7 @@ impl ClientBuilder {
     /// Build the client. Fails without an API key, with an invalid base URL or header, or when
     /// TLS cannot be set up; nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
-        let transport = stack::transport(self.connect_timeout, self.local_address)?;
+        let transport = transport::transport(self.connect_timeout, self.local_address)?;
         self.build_with_transport(transport)
     }
 

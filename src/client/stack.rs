@@ -1,18 +1,10 @@
 //! The default HTTP stack, outer to inner, in one chain.
 
-use std::net::IpAddr;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, Uri};
 use http_body::Body;
-use http_body_util::Full;
-use hyper_rustls::HttpsConnectorBuilder;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::{Service, ServiceBuilder};
 
 use boltz_api_layers::BoxError;
@@ -89,51 +81,4 @@ where
         .map_err(|e: T::Error| -> BoxError { e.into() })
         .service(transport);
     Ok(stack)
-}
-
-type HyperTransport = HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// The default transport: hyper-util's client behind an `Arc`. The stack is cloned per call and
-/// inside the retry future; sharing the client makes each clone a pointer copy
-/// instead of a copy of the client's whole configuration.
-#[derive(Clone)]
-pub(crate) struct Transport(Arc<HyperTransport>);
-
-impl Service<HttpRequest> for Transport {
-    type Response = Response<hyper::body::Incoming>;
-    type Error = hyper_util::client::legacy::Error;
-    type Future = hyper_util::client::legacy::ResponseFuture;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        // The pooled client has no readiness of its own; it queues for connections internally.
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: HttpRequest) -> Self::Future {
-        self.0.request(request)
-    }
-}
-
-/// hyper-util's pooled client over rustls (HTTP/1.1 and HTTP/2 by ALPN), or plain TCP for `http`.
-pub(crate) fn transport(
-    connect_timeout: Duration,
-    local_address: Option<IpAddr>,
-) -> Result<Transport, BuildError> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    http.set_connect_timeout(Some(connect_timeout));
-    http.set_local_address(local_address);
-    let https = HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-        .map_err(|e| BuildError::Tls(e.into()))?
-        .https_or_http()
-        .enable_http1()
-        .enable_http2()
-        .wrap_connector(http);
-    let client = HyperClient::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .timer(TokioTimer::new())
-        .build(https);
-    Ok(Transport(Arc::new(client)))
 }
