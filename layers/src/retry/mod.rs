@@ -19,6 +19,9 @@
 //! The layer keeps one copy of each request to replay it. With
 //! [`follow_redirects`](RetryLayer::follow_redirects) the same copy is rewritten into each
 //! redirect hop, so a stack that retries and follows redirects copies a request once, not twice.
+//! The rules are a [`RetryPolicy`], which also works with tower's own `Retry`; this layer's
+//! service runs it with a cheaper copy (a request whose only extension is its
+//! [`Operation`](crate::operation::Operation) is copied without the extension map).
 //!
 //! ```
 //! use boltz_api_layers::retry::RetryLayer;
@@ -45,10 +48,12 @@
 //! ```
 
 pub mod backoff;
+mod future;
 mod policy;
 mod redirect;
 
 pub use crate::operation::Idempotency;
+pub use future::ResponseFuture;
 pub use policy::{RetryPolicy, Wait};
 pub use tower::retry::budget::TpsBudget;
 
@@ -170,27 +175,26 @@ impl<S> Layer<S> for RetryLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         Retry {
-            inner: tower::retry::Retry::new(RetryPolicy::new(self.config.clone()), inner),
+            inner,
+            policy: RetryPolicy::new(self.config.clone()),
             count_header: self.config.count_header.clone(),
-            max_retries: self.config.max_retries,
         }
     }
 }
 
-/// Service made by [`RetryLayer`]: tower's [`Retry`](tower::retry::Retry) with [`RetryPolicy`],
-/// plus the first attempt's bookkeeping.
+/// Service made by [`RetryLayer`]: sends each request, keeps a copy, and lets [`RetryPolicy`]
+/// turn the copy into a retry or a redirect hop.
 #[derive(Clone)]
 pub struct Retry<S> {
-    inner: tower::retry::Retry<RetryPolicy, S>,
-    // Copies, not the shared config: the service is cloned per call, and every shared reference
-    // count touched there is a cache line that moves between cores.
+    inner: S,
+    /// A policy with fresh counters, cloned into each call's future.
+    policy: RetryPolicy,
     count_header: Option<HeaderName>,
-    max_retries: u32,
 }
 
 impl<S> fmt::Debug for Retry<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Retry").field("max_retries", &self.max_retries).finish_non_exhaustive()
+        f.debug_struct("Retry").field("policy", &self.policy).finish_non_exhaustive()
     }
 }
 
@@ -201,7 +205,7 @@ where
 {
     type Response = Response<ResB>;
     type Error = BoxError;
-    type Future = tower::retry::future::ResponseFuture<RetryPolicy, S, Request<B>>;
+    type Future = ResponseFuture<S, B>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -216,7 +220,12 @@ where
                 req.headers_mut().insert(name.clone(), HeaderValue::from_static("0"));
             }
         }
-        self.inner.call(req)
+        let mut policy = self.policy.clone();
+        let copy = policy.copy_request(&req);
+        // The ready service takes this attempt; a clone is kept for the next ones.
+        let service = self.inner.clone();
+        let future = self.inner.call(req);
+        ResponseFuture::new(copy, policy, service, future)
     }
 }
 

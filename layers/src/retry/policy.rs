@@ -12,12 +12,15 @@ use crate::classify::{ErrorClass, classify};
 use crate::operation::{Idempotency, Operation};
 use crate::timeout::Deadline;
 
-/// The [`tower::retry::Policy`] behind [`RetryLayer`](super::RetryLayer); one clone per call.
+/// The rules of [`RetryLayer`](super::RetryLayer), one clone per call; also usable as a
+/// [`tower::retry::Policy`] with tower's own `Retry`.
 #[derive(Clone)]
 pub struct RetryPolicy {
     config: Arc<Config>,
     retries: u32,
     redirects: u32,
+    /// The operation of a copy made without its extensions, restored before the copy is sent.
+    stripped: Option<Operation>,
 }
 
 /// The wait before the next attempt: none before a redirect hop, a timer before a retry.
@@ -25,7 +28,7 @@ pub type Wait = Either<std::future::Ready<()>, tokio::time::Sleep>;
 
 impl RetryPolicy {
     pub(super) fn new(config: Arc<Config>) -> Self {
-        Self { config, retries: 0, redirects: 0 }
+        Self { config, retries: 0, redirects: 0, stripped: None }
     }
 
     fn max_retries<B>(&self, req: &Request<B>) -> u32 {
@@ -84,17 +87,32 @@ fn response_headers<ResB>(result: &Result<Response<ResB>, BoxError>) -> Option<&
     result.as_ref().ok().map(Response::headers)
 }
 
-impl<B, ResB> Policy<Request<B>, Response<ResB>, BoxError> for RetryPolicy
-where
-    B: Clone + Default,
-{
-    type Future = Wait;
-
-    fn retry(
+impl RetryPolicy {
+    /// Decide what follows an attempt: `Some(wait)` after which `req`, rewritten into the next
+    /// attempt or redirect hop, is sent; `None` when `result` is final.
+    pub(super) fn next_attempt<B, ResB>(
         &mut self,
         req: &mut Request<B>,
         result: &mut Result<Response<ResB>, BoxError>,
-    ) -> Option<Self::Future> {
+    ) -> Option<Wait>
+    where
+        B: Default,
+    {
+        let wait = self.decide(req, result)?;
+        if let Some(operation) = self.stripped.take() {
+            req.extensions_mut().insert(operation);
+        }
+        Some(wait)
+    }
+
+    fn decide<B, ResB>(
+        &mut self,
+        req: &mut Request<B>,
+        result: &mut Result<Response<ResB>, BoxError>,
+    ) -> Option<Wait>
+    where
+        B: Default,
+    {
         let config = &*self.config;
         if self.retries == 0 && self.redirects == 0 {
             config.budget.deposit();
@@ -107,8 +125,10 @@ where
             }
         }
         // Most outcomes are final; that is settled before any extension is looked up.
+        let stripped = self.stripped;
         let idempotency = || {
             Operation::of(req)
+                .or(stripped.as_ref())
                 .map(|op| op.idempotency)
                 .or_else(|| req.extensions().get::<Idempotency>().copied())
                 .unwrap_or_else(|| Idempotency::from_method(req.method()))
@@ -140,6 +160,46 @@ where
         Some(Either::Right(tokio::time::sleep(delay)))
     }
 
+    /// The copy the next attempt would be sent from, or `None` when there can be none.
+    ///
+    /// A request whose only extension is its [`Operation`] (the usual case) is copied without
+    /// the extension map, which costs three allocations to clone and three to free; the
+    /// operation is kept here and put back by [`next_attempt`](Self::next_attempt).
+    pub(super) fn copy_request<B: Clone>(&mut self, req: &Request<B>) -> Option<Request<B>> {
+        if self.max_retries(req) == 0 && self.config.max_redirects == 0 {
+            return None;
+        }
+        self.stripped = None;
+        if req.extensions().len() == 1 {
+            if let Some(operation) = Operation::of(req) {
+                self.stripped = Some(*operation);
+                let mut copy = Request::new(req.body().clone());
+                *copy.method_mut() = req.method().clone();
+                *copy.uri_mut() = req.uri().clone();
+                *copy.version_mut() = req.version();
+                *copy.headers_mut() = req.headers().clone();
+                return Some(copy);
+            }
+        }
+        Some(req.clone())
+    }
+}
+
+impl<B, ResB> Policy<Request<B>, Response<ResB>, BoxError> for RetryPolicy
+where
+    B: Clone + Default,
+{
+    type Future = Wait;
+
+    fn retry(
+        &mut self,
+        req: &mut Request<B>,
+        result: &mut Result<Response<ResB>, BoxError>,
+    ) -> Option<Self::Future> {
+        self.next_attempt(req, result)
+    }
+
+    /// A full copy: tower's `Retry` decides when this is called, so nothing is left out.
     fn clone_request(&mut self, req: &Request<B>) -> Option<Request<B>> {
         if self.max_retries(req) == 0 && self.config.max_redirects == 0 {
             return None;

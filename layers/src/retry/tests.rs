@@ -47,7 +47,13 @@ struct Seen {
     count_header: Option<String>,
     attempt: u32,
     uri: String,
+    operation: Option<&'static str>,
+    marker: Option<Marker>,
 }
+
+/// A caller's own request extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Marker(u8);
 
 fn boltz_like(max_retries: u32) -> RetryLayer {
     RetryLayer::new(max_retries)
@@ -92,6 +98,8 @@ where
                     count_header: req.headers().get("x-stainless-retry-count").map(|v| v.to_str().unwrap().to_owned()),
                     attempt: Attempt::index_of(&req),
                     uri: req.uri().to_string(),
+                    operation: crate::operation::Operation::of(&req).map(|op| op.name),
+                    marker: req.extensions().get::<Marker>().copied(),
                 });
                 assert_eq!(req.body(), &body, "every attempt carries the same body");
                 match replies.next().expect("an attempt the test did not expect") {
@@ -362,4 +370,38 @@ async fn redirects_are_followed_with_retries_off_and_without_budget() {
     let layer = boltz_like(2).follow_redirects(3).budget(empty);
     let (result, seen) = run(layer, get(), vec![redirect(302, "/y"), redirect(302, "/z"), status(503)]).await;
     assert_eq!((final_status(&result), seen.len()), (503, 3));
+}
+
+fn revoke_like() -> Req {
+    let mut req = post();
+    req.extensions_mut().insert(crate::operation::Operation {
+        name: "items.revoke",
+        path_template: "/x/{id}/revoke",
+        idempotency: Idempotency::Idempotent,
+    });
+    req
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_and_hop_carries_the_extensions_of_the_request() {
+    // Only an operation: the copy leaves the map out and puts the operation back.
+    let replies = vec![status(503), redirect(307, "/y"), status(200)];
+    let (result, seen) = run(boltz_like(2).follow_redirects(1), revoke_like(), replies).await;
+    assert_eq!((final_status(&result), seen.len()), (200, 3), "an idempotent operation is retried");
+    assert!(seen.iter().all(|s| s.operation == Some("items.revoke")), "{seen:?}");
+    // Other extensions too: the copy is a full one.
+    let mut req = revoke_like();
+    req.extensions_mut().insert(Marker(7));
+    let (_, seen) = run(boltz_like(2), req, vec![status(503), status(503), status(200)]).await;
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|s| s.operation == Some("items.revoke") && s.marker == Some(Marker(7))));
+    // A PUT named non-idempotent by its operation is not replayed once it may have been processed.
+    let mut req = Request::put("http://localhost/x").body("{}".to_owned()).unwrap();
+    req.extensions_mut().insert(crate::operation::Operation {
+        name: "items.create",
+        path_template: "/x",
+        idempotency: Idempotency::NonIdempotent,
+    });
+    let (_, seen) = run(boltz_like(2), req, vec![Reply::Fail(reset)]).await;
+    assert_eq!(seen.len(), 1);
 }
