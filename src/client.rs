@@ -103,6 +103,7 @@ impl Client {
         Self::from_stack(tower::ServiceBuilder::new().map_err(Into::into).service(service))
     }
 
+    /// A client over a finished stack: boxed for `tower::Service`, shared for awaited calls.
     pub(crate) fn from_stack<S>(stack: S) -> Self
     where
         S: Service<HttpRequest, Response = HttpResponse, Error = BoxError> + Clone + Send + Sync + 'static,
