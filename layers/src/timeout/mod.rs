@@ -27,8 +27,9 @@
 mod attempt;
 mod deadline;
 mod future;
+mod shared_timer;
 
-pub use attempt::{AttemptTimeout, AttemptTimeoutLayer, AttemptTimeoutService};
+pub use attempt::{AttemptTimeout, AttemptTimeoutLayer, AttemptTimeoutService, AttemptTimer};
 pub use deadline::{Deadline, DeadlineLayer, DeadlineService, TotalTimeout};
 pub use future::ResponseFuture;
 
