@@ -34,6 +34,11 @@ impl RetryPolicy {
     fn max_retries<B>(&self, req: &Request<B>) -> u32 {
         req.extensions().get::<MaxRetries>().map_or(self.config.max_retries, |m| m.0)
     }
+
+    /// Whether `req` could be sent again, as a retry or a redirect hop, so needs a copy.
+    fn may_send_again<B>(&self, req: &Request<B>) -> bool {
+        self.max_retries(req) > 0 || self.config.max_redirects > 0
+    }
 }
 
 impl std::fmt::Debug for RetryPolicy {
@@ -98,7 +103,7 @@ impl RetryPolicy {
     where
         B: Default,
     {
-        let wait = self.decide(req, result)?;
+        let wait = self.decide(req, &*result)?;
         if let Some(operation) = self.stripped.take() {
             req.extensions_mut().insert(operation);
         }
@@ -108,7 +113,7 @@ impl RetryPolicy {
     fn decide<B, ResB>(
         &mut self,
         req: &mut Request<B>,
-        result: &mut Result<Response<ResB>, BoxError>,
+        result: &Result<Response<ResB>, BoxError>,
     ) -> Option<Wait>
     where
         B: Default,
@@ -166,7 +171,7 @@ impl RetryPolicy {
     /// the extension map, which costs three allocations to clone and three to free; the
     /// operation is kept here and put back by [`next_attempt`](Self::next_attempt).
     pub(super) fn copy_request<B: Clone>(&mut self, req: &Request<B>) -> Option<Request<B>> {
-        if self.max_retries(req) == 0 && self.config.max_redirects == 0 {
+        if !self.may_send_again(req) {
             return None;
         }
         self.stripped = None;
@@ -201,9 +206,6 @@ where
 
     /// A full copy: tower's `Retry` decides when this is called, so nothing is left out.
     fn clone_request(&mut self, req: &Request<B>) -> Option<Request<B>> {
-        if self.max_retries(req) == 0 && self.config.max_redirects == 0 {
-            return None;
-        }
-        Some(req.clone())
+        self.may_send_again(req).then(|| req.clone())
     }
 }
