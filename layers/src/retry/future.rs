@@ -54,9 +54,9 @@ where
         loop {
             match this.state.as_mut().project() {
                 StateProj::Called { future } => {
-                    let mut result = ready!(future.poll(cx));
+                    let result = ready!(future.poll(cx));
                     let Some(next) = this.copy.as_mut() else { return Poll::Ready(result) };
-                    match this.policy.next_attempt(next, &mut result) {
+                    match this.policy.next_attempt(next, &result) {
                         Some(wait) => this.state.set(State::Waiting { wait }),
                         None => return Poll::Ready(result),
                     }

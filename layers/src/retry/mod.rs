@@ -19,9 +19,8 @@
 //! The layer keeps one copy of each request to replay it. With
 //! [`follow_redirects`](RetryLayer::follow_redirects) the same copy is rewritten into each
 //! redirect hop, so a stack that retries and follows redirects copies a request once, not twice.
-//! The rules are a [`RetryPolicy`], which also works with tower's own `Retry`; this layer's
-//! service runs it with a cheaper copy (a request whose only extension is its
-//! [`Operation`](crate::operation::Operation) is copied without the extension map).
+//! A request whose only extension is its [`Operation`](crate::operation::Operation) is copied
+//! without the extension map, which it gets back before it is sent again.
 //!
 //! ```
 //! use boltz_api_layers::retry::RetryLayer;
@@ -54,7 +53,7 @@ mod redirect;
 
 pub use crate::operation::Idempotency;
 pub use future::ResponseFuture;
-pub use policy::{RetryPolicy, Wait};
+use policy::RetryPolicy;
 pub use tower::retry::budget::TpsBudget;
 
 use std::fmt;
@@ -174,22 +173,17 @@ impl<S> Layer<S> for RetryLayer {
     type Service = Retry<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Retry {
-            inner,
-            policy: RetryPolicy::new(self.config.clone()),
-            count_header: self.config.count_header.clone(),
-        }
+        Retry { inner, policy: RetryPolicy::new(self.config.clone()) }
     }
 }
 
-/// Service made by [`RetryLayer`]: sends each request, keeps a copy, and lets [`RetryPolicy`]
+/// Service made by [`RetryLayer`]: sends each request, keeps a copy, and lets the layer's rules
 /// turn the copy into a retry or a redirect hop.
 #[derive(Clone)]
 pub struct Retry<S> {
     inner: S,
     /// A policy with fresh counters, cloned into each call's future.
     policy: RetryPolicy,
-    count_header: Option<HeaderName>,
 }
 
 impl<S> fmt::Debug for Retry<S> {
@@ -212,7 +206,7 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        if let Some(name) = &self.count_header {
+        if let Some(name) = self.policy.count_header() {
             if req.headers().contains_key(name) {
                 // Rare: the caller's header stays on every attempt, which the extension records.
                 req.extensions_mut().insert(Attempt { index: 0, writes_header: false });

@@ -2,8 +2,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures_util::future::Either;
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
-use tower::retry::{Policy, budget::Budget};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
+use tower::retry::budget::Budget;
 
 use super::backoff::{backoff, server_delay};
 use super::{Attempt, Config, MaxRetries, redirect};
@@ -12,10 +12,9 @@ use crate::classify::{ErrorClass, classify};
 use crate::operation::{Idempotency, Operation};
 use crate::timeout::Deadline;
 
-/// The rules of [`RetryLayer`](super::RetryLayer), one clone per call; also usable as a
-/// [`tower::retry::Policy`] with tower's own `Retry`.
+/// The rules of [`RetryLayer`](super::RetryLayer), with the state of one call; one clone per call.
 #[derive(Clone)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     config: Arc<Config>,
     retries: u32,
     redirects: u32,
@@ -24,7 +23,7 @@ pub struct RetryPolicy {
 }
 
 /// The wait before the next attempt: none before a redirect hop, a timer before a retry.
-pub type Wait = Either<std::future::Ready<()>, tokio::time::Sleep>;
+pub(crate) type Wait = Either<std::future::Ready<()>, tokio::time::Sleep>;
 
 impl RetryPolicy {
     pub(super) fn new(config: Arc<Config>) -> Self {
@@ -33,6 +32,11 @@ impl RetryPolicy {
 
     fn max_retries<B>(&self, req: &Request<B>) -> u32 {
         req.extensions().get::<MaxRetries>().map_or(self.config.max_retries, |m| m.0)
+    }
+
+    /// The header the attempt index is written to, if any.
+    pub(super) fn count_header(&self) -> Option<&HeaderName> {
+        self.config.count_header.as_ref()
     }
 
     /// Whether `req` could be sent again, as a retry or a redirect hop, so needs a copy.
@@ -98,12 +102,12 @@ impl RetryPolicy {
     pub(super) fn next_attempt<B, ResB>(
         &mut self,
         req: &mut Request<B>,
-        result: &mut Result<Response<ResB>, BoxError>,
+        result: &Result<Response<ResB>, BoxError>,
     ) -> Option<Wait>
     where
         B: Default,
     {
-        let wait = self.decide(req, &*result)?;
+        let wait = self.decide(req, result)?;
         if let Some(operation) = self.stripped.take() {
             req.extensions_mut().insert(operation);
         }
@@ -187,25 +191,5 @@ impl RetryPolicy {
             }
         }
         Some(req.clone())
-    }
-}
-
-impl<B, ResB> Policy<Request<B>, Response<ResB>, BoxError> for RetryPolicy
-where
-    B: Clone + Default,
-{
-    type Future = Wait;
-
-    fn retry(
-        &mut self,
-        req: &mut Request<B>,
-        result: &mut Result<Response<ResB>, BoxError>,
-    ) -> Option<Self::Future> {
-        self.next_attempt(req, result)
-    }
-
-    /// A full copy: tower's `Retry` decides when this is called, so nothing is left out.
-    fn clone_request(&mut self, req: &Request<B>) -> Option<Request<B>> {
-        self.may_send_again(req).then(|| req.clone())
     }
 }
