@@ -195,6 +195,61 @@ async fn redirects_keep_the_method_and_send_the_key_to_the_same_origin_only() {
 }
 
 #[tokio::test]
+async fn a_redirect_across_origins_never_brings_the_key_back() {
+    let api_url = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let to_api = api_url.clone();
+    let foreign = TestServer::start(move |req, _| {
+        let target =
+            if req.uri.path() == "/start" { "/compute/v1/admin/api-keys/victim/revoke" } else { "/back" };
+        let location = format!("{}{target}", to_api.get().unwrap());
+        Response::builder().status(307).header("location", location).body(Full::default()).unwrap().into()
+    })
+    .await;
+    let foreign_url = foreign.url();
+    let api = TestServer::start(move |req, _| match req.uri.path() {
+        "/compute/v1/admin/api-keys/bounce/revoke" => Response::builder()
+            .status(307)
+            .header("location", format!("{foreign_url}/bounce"))
+            .body(Full::default())
+            .unwrap()
+            .into(),
+        "/compute/v1/admin/api-keys/stay/revoke" => Response::builder()
+            .status(308)
+            .header("location", "/compute/v1/admin/api-keys/stayed/revoke")
+            .body(Full::default())
+            .unwrap()
+            .into(),
+        _ => json(200, SEED),
+    })
+    .await;
+    api_url.set(api.url()).unwrap();
+    let client = client(&api.url());
+    let key_at = |path: &str| {
+        let requests = api.requests();
+        let request = requests.iter().find(|r| r.uri.path() == path).expect(path);
+        request.headers.get("x-api-key").cloned()
+    };
+
+    // Foreign → API: a call addressed elsewhere is steered onto the API without the key.
+    client
+        .request(http::Method::POST, &format!("{}/start", foreign.url()))
+        .send::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(key_at("/compute/v1/admin/api-keys/victim/revoke"), None);
+
+    // API → foreign → API: once a hop has left, the key stays off for good.
+    client.admin().api_keys().revoke("bounce").await.unwrap();
+    assert_eq!(key_at("/compute/v1/admin/api-keys/bounce/revoke").unwrap(), KEY);
+    assert_eq!(key_at("/back"), None);
+    assert!(foreign.requests().iter().all(|r| r.headers.get("x-api-key").is_none()));
+
+    // API → API keeps it.
+    client.admin().api_keys().revoke("stay").await.unwrap();
+    assert_eq!(key_at("/compute/v1/admin/api-keys/stayed/revoke").unwrap(), KEY);
+}
+
+#[tokio::test]
 async fn connections_leave_from_the_configured_local_address() {
     let server = TestServer::start(|_, _| json(200, SEED)).await;
     let local = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));

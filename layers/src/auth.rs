@@ -1,7 +1,9 @@
 //! Attach a credential header, marked sensitive, only to requests for one origin.
 //!
 //! The header is added per request after redirects have been resolved, so a request (or a redirect
-//! hop) to any other scheme or authority leaves without the credential.
+//! hop) to any other scheme or authority leaves without the credential. A request marked
+//! [`LeftOrigin`] (a redirect took it across origins) never gets it, even back on the origin: only
+//! a call addressed to the origin, whose hops all stayed there, carries the credential.
 //!
 //! ```
 //! use boltz_api_layers::auth::AuthLayer;
@@ -33,7 +35,7 @@ use http::{HeaderName, HeaderValue, Request, Uri};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::origin::same_origin;
+use crate::origin::{LeftOrigin, same_origin};
 
 /// The configured origin had no scheme or authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +125,7 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let credential = &*self.credential;
-        if same_origin(&credential.origin, req.uri()) {
+        if same_origin(&credential.origin, req.uri()) && req.extensions().get::<LeftOrigin>().is_none() {
             req.headers_mut().insert(credential.name.clone(), credential.value.clone());
         } else {
             // A caller-supplied copy must not reach a foreign origin either.
@@ -178,6 +180,20 @@ mod tests {
     #[tokio::test]
     async fn strips_a_preset_credential_on_foreign_origins() {
         assert!(header_for("https://evil.example/x", Some("leak")).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_request_that_left_the_origin_never_gets_the_credential_back() {
+        let (svc, mut handle) = mock::pair::<Request<()>, ()>();
+        let svc = layer().layer(svc);
+        let mut req = Request::get("https://api.example.com/prefix/x").body(()).unwrap();
+        req.extensions_mut().insert(LeftOrigin);
+        req.headers_mut().insert("x-api-key", HeaderValue::from_static("preset"));
+        let call = tokio::spawn(svc.oneshot(req));
+        let (seen, send) = handle.next_request().await.unwrap();
+        send.send_response(());
+        call.await.unwrap().unwrap();
+        assert!(seen.headers().get("x-api-key").is_none());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Whether two URIs share an origin: scheme, host and port, with the scheme's default port filled in.
+//! Whether two URIs share an origin: scheme, host and port, with the scheme's default port filled
+//! in; and [`LeftOrigin`], the mark a request gets once a redirect has taken it to another origin.
 //!
 //! ```
 //! use boltz_api_layers::origin::same_origin;
@@ -11,6 +12,13 @@
 
 use http::Uri;
 use http::uri::Scheme;
+
+/// Request extension put on a request once a redirect hop has gone to an origin other than the
+/// one the hop came from. It stays for every later hop, so a credential layer that sees it sends
+/// no credential, even when a hop comes back to the credential's origin: a call that started on
+/// another origin, or passed through one, can never be steered onto the API with the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftOrigin;
 
 /// `true` when both URIs are absolute and have the same scheme, host (ignoring case) and port.
 pub fn same_origin(a: &Uri, b: &Uri) -> bool {

@@ -7,9 +7,10 @@ use http::header::{
 };
 use http::{HeaderName, Method, Request, Response, StatusCode, Uri};
 
-use crate::origin::same_origin;
+use crate::origin::{LeftOrigin, same_origin};
 
-/// Caller-set credentials, dropped for good once a redirect leaves the origin.
+/// Caller-set credentials, dropped for good once a redirect leaves the origin (the credential
+/// layer's own header is kept off by [`LeftOrigin`]).
 const CREDENTIALS: [HeaderName; 3] = [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION];
 /// Headers that describe a body, dropped with the body.
 const BODY_HEADERS: [HeaderName; 4] = [CONTENT_TYPE, CONTENT_LENGTH, CONTENT_ENCODING, TRANSFER_ENCODING];
@@ -36,6 +37,7 @@ pub(super) fn follow<B: Default, ResB>(req: &mut Request<B>, res: &Response<ResB
         for name in CREDENTIALS {
             headers.remove(name);
         }
+        req.extensions_mut().insert(LeftOrigin);
     }
     if drop_body {
         if req.method() != Method::HEAD {
@@ -120,11 +122,13 @@ mod tests {
     fn credentials_stay_on_the_origin() {
         let req = hop(Method::GET, 302, Some("https://API.example.com:443/v2")).unwrap();
         assert!(req.headers().contains_key(AUTHORIZATION) && req.headers().contains_key(COOKIE));
+        assert!(req.extensions().get::<LeftOrigin>().is_none());
         for other in ["https://evil.example/", "http://api.example.com/v2", "https://api.example.com:8443/"] {
             let req = hop(Method::GET, 302, Some(other)).unwrap();
             assert!(!req.headers().contains_key(AUTHORIZATION), "{other}");
             assert!(!req.headers().contains_key(COOKIE), "{other}");
             assert_eq!(req.headers()["x-custom"], "kept");
+            assert!(req.extensions().get::<LeftOrigin>().is_some(), "{other}");
         }
     }
 
