@@ -42,6 +42,7 @@ use crate::api::cli::Cli;
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
 use crate::json::{ApiResponse, HttpRequest, HttpResponse, Json, ResponseFuture, decode_with_response};
+use crate::redact::Redact;
 
 /// The type-erased HTTP stack inside a [`Client`].
 pub type HttpService = BoxCloneSyncService<HttpRequest, HttpResponse, BoxError>;
@@ -56,6 +57,8 @@ pub struct Client {
     json: Json<HttpService>,
     /// The same stack for awaited calls, which wait for readiness inside their future.
     shared: Arc<dyn SharedStack>,
+    /// The configured key, scrubbed from the server's text that errors keep.
+    redact: Option<Redact>,
 }
 
 /// A stack called through a shared reference: each call clones the concrete stack into the
@@ -100,16 +103,18 @@ impl Client {
         S::Error: Into<BoxError>,
         S::Future: Send + 'static,
     {
-        Self::from_stack(tower::ServiceBuilder::new().map_err(Into::into).service(service))
+        Self::from_stack(tower::ServiceBuilder::new().map_err(Into::into).service(service), None)
     }
 
-    /// A client over a finished stack: boxed for `tower::Service`, shared for awaited calls.
-    pub(crate) fn from_stack<S>(stack: S) -> Self
+    /// A client over a finished stack: boxed for `tower::Service`, shared for awaited calls;
+    /// errors scrub `redact`'s key from what the server sent.
+    pub(crate) fn from_stack<S>(stack: S, redact: Option<Redact>) -> Self
     where
         S: Service<HttpRequest, Response = HttpResponse, Error = BoxError> + Clone + Send + Sync + 'static,
         S::Future: Send + 'static,
     {
-        Self { json: Json::new(BoxCloneSyncService::new(stack.clone())), shared: Arc::new(stack) }
+        let json = Json::new(BoxCloneSyncService::new(stack.clone())).with_redact(redact.clone());
+        Self { json, shared: Arc::new(stack), redact }
     }
 
     /// Send `endpoint`; await the returned [`Call`], optionally after setting per-call options.
@@ -140,6 +145,11 @@ impl Client {
 }
 
 impl Client {
+    /// The key to scrub from errors, for futures that decode on their own.
+    pub(crate) fn redact(&self) -> Option<Redact> {
+        self.redact.clone()
+    }
+
     /// Send an encoded request through the stack, once it is ready.
     pub(crate) fn send_http(
         &self,
@@ -157,7 +167,8 @@ impl Client {
     ) -> impl Future<Output = Result<ApiResponse<T>, Error>> + Send + 'static {
         // Bad input fails here, before any readiness wait or I/O.
         let sent = request.map(|request| self.send_http(request));
-        async move { decode_with_response(sent?.await.map_err(Error::from_stack)?, secret) }
+        let redact = self.redact.clone();
+        async move { decode_with_response(sent?.await.map_err(Error::from_stack)?, secret, redact.as_ref()) }
     }
 }
 

@@ -42,6 +42,7 @@ use boltz_api_layers::operation::Operation;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, BuildError, DecodeError, Error};
 use crate::options::RequestOptions;
+use crate::redact::{Redact, scrub};
 
 /// The request type of the HTTP stack: a fully buffered, cheaply cloneable body.
 pub type HttpRequest = Request<Full<Bytes>>;
@@ -58,7 +59,7 @@ impl<S> Layer<S> for JsonLayer {
     type Service = Json<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Json { inner }
+        Json { inner, redact: None }
     }
 }
 
@@ -66,6 +67,8 @@ impl<S> Layer<S> for JsonLayer {
 #[derive(Debug, Clone)]
 pub struct Json<S> {
     inner: S,
+    /// The key to scrub from error text, when the stack sends one.
+    redact: Option<Redact>,
 }
 
 impl<S> Json<S>
@@ -75,7 +78,13 @@ where
 {
     /// Wrap `inner`.
     pub fn new(inner: S) -> Self {
-        Self { inner }
+        Self { inner, redact: None }
+    }
+
+    /// Scrub `redact`'s key from the server's text kept in errors.
+    pub(crate) fn with_redact(mut self, redact: Option<Redact>) -> Self {
+        self.redact = redact;
+        self
     }
 
     /// Poll the HTTP service for readiness.
@@ -100,7 +109,9 @@ where
 
     fn call(&mut self, endpoint: E) -> Self::Future {
         match encode(&endpoint, RequestOptions::default()) {
-            Ok(request) => ResponseFuture::waiting(self.inner.call(request), E::SECRET_RESPONSE),
+            Ok(request) => {
+                ResponseFuture::waiting(self.inner.call(request), E::SECRET_RESPONSE, self.redact.clone())
+            }
             Err(err) => ResponseFuture::failed(err.into()),
         }
     }
@@ -159,22 +170,34 @@ pub struct ApiResponse<T> {
 pub(crate) fn decode_with_response<T: DeserializeOwned>(
     response: HttpResponse,
     secret: bool,
+    redact: Option<&Redact>,
 ) -> Result<ApiResponse<T>, Error> {
     let (parts, body) = response.into_parts();
-    let value = decode_parts(&parts, body, secret)?;
+    let value = decode_parts(&parts, body, secret, redact)?;
     Ok(ApiResponse { status: parts.status, headers: parts.headers, value })
 }
 
 /// Turn a collected response into `T`, or into [`Error::Api`] / [`Error::Decode`].
-pub(crate) fn decode<T: DeserializeOwned>(response: HttpResponse, secret: bool) -> Result<T, Error> {
+/// `secret`: the body may hold a secret, so a decode error must not quote it; `redact`: the key
+/// to scrub from whatever of the response an error keeps.
+pub(crate) fn decode<T: DeserializeOwned>(
+    response: HttpResponse,
+    secret: bool,
+    redact: Option<&Redact>,
+) -> Result<T, Error> {
     let (parts, body) = response.into_parts();
-    decode_parts(&parts, body, secret)
+    decode_parts(&parts, body, secret, redact)
 }
 
-/// `secret`: the body may hold a secret, so a decode error must not quote it.
-fn decode_parts<T: DeserializeOwned>(parts: &Parts, body: Bytes, secret: bool) -> Result<T, Error> {
+fn decode_parts<T: DeserializeOwned>(
+    parts: &Parts,
+    body: Bytes,
+    secret: bool,
+    redact: Option<&Redact>,
+) -> Result<T, Error> {
     if !parts.status.is_success() {
-        return Err(Error::Api(Box::new(ApiError::new(parts.status, parts.headers.clone(), body))));
+        let (headers, body) = (scrub(parts.headers.clone(), redact), scrub(body, redact));
+        return Err(Error::Api(Box::new(ApiError::new(parts.status, headers, body))));
     }
     // The fast path decodes directly; only a failure pays for tracking the JSON path.
     let first = match serde_json::from_slice(&body) {
@@ -186,8 +209,12 @@ fn decode_parts<T: DeserializeOwned>(parts: &Parts, body: Bytes, secret: bool) -
         Err(err) => (err.path().to_string(), err.into_inner().to_string()),
         Ok(_) => (".".to_owned(), first.to_string()),
     };
-    let excerpt = if secret { &b"<redacted: the body holds a secret>"[..] } else { &body[..] };
-    Err(Error::Decode(Box::new(DecodeError::new(parts.status, &parts.headers, excerpt, path, message))))
+    // The decoder's message and path quote the body too (`invalid type: string "…"`).
+    let (path, message) = (scrub(path, redact), scrub(message, redact));
+    let excerpt =
+        if secret { Bytes::from_static(b"<redacted: the body holds a secret>") } else { scrub(body, redact) };
+    let headers = scrub(parts.headers.clone(), redact);
+    Err(Error::Decode(Box::new(DecodeError::new(parts.status, &headers, &excerpt, path, message))))
 }
 
 pin_project! {
@@ -196,6 +223,7 @@ pin_project! {
         #[pin]
         state: State<F>,
         secret: bool,
+        redact: Option<Redact>,
         _response: PhantomData<fn() -> T>,
     }
 }
@@ -209,12 +237,17 @@ pin_project! {
 }
 
 impl<F, T> ResponseFuture<F, T> {
-    pub(crate) fn waiting(future: F, secret: bool) -> Self {
-        Self { state: State::Waiting { future }, secret, _response: PhantomData }
+    pub(crate) fn waiting(future: F, secret: bool, redact: Option<Redact>) -> Self {
+        Self { state: State::Waiting { future }, secret, redact, _response: PhantomData }
     }
 
     pub(crate) fn failed(error: Error) -> Self {
-        Self { state: State::Failed { error: Some(error) }, secret: false, _response: PhantomData }
+        Self {
+            state: State::Failed { error: Some(error) },
+            secret: false,
+            redact: None,
+            _response: PhantomData,
+        }
     }
 }
 
@@ -231,7 +264,7 @@ where
         match this.state.project() {
             StateProj::Waiting { future } => {
                 let response = ready!(future.poll(cx)).map_err(|e| Error::from_stack(e.into()))?;
-                Poll::Ready(decode(response, *this.secret))
+                Poll::Ready(decode(response, *this.secret, this.redact.as_ref()))
             }
             StateProj::Failed { error } => Poll::Ready(Err(error.take().expect("polled after completion"))),
         }
@@ -266,9 +299,12 @@ mod tests {
 
     #[test]
     fn statuses_become_api_errors() {
-        let err =
-            decode::<ApiKey>(response(404, "application/json", r#"{"error":{"message":"gone"}}"#), false)
-                .unwrap_err();
+        let err = decode::<ApiKey>(
+            response(404, "application/json", r#"{"error":{"message":"gone"}}"#),
+            false,
+            None,
+        )
+        .unwrap_err();
         let api = err.as_api().unwrap();
         assert_eq!((api.kind(), api.message()), (ApiErrorKind::NotFound, "gone"));
         assert_eq!(api.headers()[CONTENT_TYPE], "application/json");
@@ -277,11 +313,11 @@ mod tests {
 
     #[test]
     fn decode_errors_name_the_path_and_show_the_body() {
-        let decode_err = |content_type, body| match decode::<ApiKey>(response(200, content_type, body), false)
-        {
-            Err(Error::Decode(e)) => e,
-            other => panic!("{other:?}"),
-        };
+        let decode_err =
+            |content_type, body| match decode::<ApiKey>(response(200, content_type, body), false, None) {
+                Err(Error::Decode(e)) => e,
+                other => panic!("{other:?}"),
+            };
         let body = r#"{"id":"k","allowed_ips":[],"created_at":"yesterday","is_active":true}"#;
         let err = decode_err("application/json", body);
         assert_eq!(err.path(), "created_at");
@@ -299,7 +335,7 @@ mod tests {
     #[test]
     fn a_body_holding_a_secret_is_never_quoted() {
         let body = r#"{"key":"sk_bc_ws_test_NEWSECRET","key_details":{"id":"broken"}}"#;
-        let err = decode::<crate::models::CreatedApiKey>(response(200, "application/json", body), true)
+        let err = decode::<crate::models::CreatedApiKey>(response(200, "application/json", body), true, None)
             .unwrap_err();
         let Error::Decode(decode) = &err else { panic!("{err:?}") };
         assert!(!format!("{err} {err:?}").contains("NEWSECRET"), "{err}");
@@ -308,10 +344,12 @@ mod tests {
 
     #[test]
     fn json_is_decoded_whatever_the_content_type_says() {
-        let value = decode::<serde_json::Value>(response(200, "text/html", r#"{"a":1}"#), false).unwrap();
+        let value =
+            decode::<serde_json::Value>(response(200, "text/html", r#"{"a":1}"#), false, None).unwrap();
         assert_eq!(value["a"], 1);
-        let trailing = decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#), false)
-            .unwrap_err();
+        let trailing =
+            decode::<serde_json::Value>(response(200, "application/json", r#"{"a":1} x"#), false, None)
+                .unwrap_err();
         assert!(matches!(trailing, Error::Decode(_)));
     }
 
@@ -322,7 +360,7 @@ mod tests {
             status in 100u16..600,
         ) {
             let response = Response::builder().status(status).body(Bytes::from(body)).unwrap();
-            match decode::<crate::models::ApiKey>(response, false) {
+            match decode::<crate::models::ApiKey>(response, false, None) {
                 Ok(_) => proptest::prop_assert!((200..300).contains(&status)),
                 Err(Error::Api(api)) => proptest::prop_assert_eq!(api.status().as_u16(), status),
                 Err(Error::Decode(decode)) => proptest::prop_assert!(decode.excerpt().len() <= 256 * 3),
@@ -333,7 +371,7 @@ mod tests {
         #[test]
         fn json_shaped_bodies_never_panic(body in "[{}\\[\\]\",:0-9a-z_ .-]{0,200}") {
             let response = HttpResponse::new(Bytes::from(body));
-            let _ = decode::<crate::models::ApiKey>(response, false);
+            let _ = decode::<crate::models::ApiKey>(response, false, None);
         }
     }
 }

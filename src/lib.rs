@@ -28,6 +28,7 @@ pub mod endpoint;
 pub mod error;
 pub mod json;
 pub mod models;
+mod redact;
 
 pub use client::{Call, CallFuture, Client, ClientBuilder, RawRequest};
 pub use endpoint::{Endpoint, EndpointMeta, Idempotency};

@@ -19,6 +19,7 @@ use super::{Client, HttpService};
 use crate::error::{BuildError, Error};
 use crate::json::{HttpRequest, HttpResponse};
 use crate::options::parse_header;
+use crate::redact::Redact;
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.boltz.bio";
@@ -229,10 +230,12 @@ impl ClientBuilder {
         if !default_headers.contains_key(USER_AGENT) {
             default_headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
         }
+        let key_label = key_label(&key);
+        let redact = Redact::new(&key, &key_label);
         let config = StackConfig {
             base,
             api_key,
-            key_label: key_label(&key),
+            key_label,
             max_retries: self.max_retries,
             timeout: self.timeout,
             deadline: self.deadline,
@@ -242,13 +245,13 @@ impl ClientBuilder {
         };
         let stack = stack::default_stack(config, transport)?;
         if self.layers.is_empty() {
-            return Ok(Client::from_stack(stack));
+            return Ok(Client::from_stack(stack, redact));
         }
         let mut service = HttpService::new(stack);
         for layer in self.layers.into_iter().rev() {
             service = layer(service);
         }
-        Ok(Client::from_stack(service))
+        Ok(Client::from_stack(service, redact))
     }
 }
 

@@ -87,7 +87,11 @@ where
     fn into_future(self) -> Self::IntoFuture {
         // Encoding happens now, so bad input fails before any I/O or readiness wait.
         match encode(&self.endpoint, self.options) {
-            Ok(request) => ResponseFuture::waiting(self.client.send_http(request), E::SECRET_RESPONSE),
+            Ok(request) => ResponseFuture::waiting(
+                self.client.send_http(request),
+                E::SECRET_RESPONSE,
+                self.client.redact(),
+            ),
             Err(err) => ResponseFuture::failed(err.into()),
         }
     }
