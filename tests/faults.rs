@@ -208,7 +208,18 @@ async fn broken_connections() {
         setup.fault(Op::Revoke, action.clone(), 1);
         let outcome = setup.call(Op::Revoke).await;
         assert!(outcome.result.is_ok(), "{action:?}: {:?}", outcome.result);
-        assert_eq!(outcome.counts(), ["0", "1"], "{action:?}");
+        if action == FaultAction::TruncatedBody {
+            assert_eq!(
+                outcome.counts(),
+                ["0", "1"],
+                "{action:?}: the response had started, so it is a retry"
+            );
+        } else {
+            // Closed or reset on a pooled connection before any byte of the response: to the
+            // client that is a stale connection, sent again at once and not counted as a retry.
+            assert_eq!(outcome.counts(), ["0", "0"], "{action:?}");
+            assert!(outcome.gaps()[0] < Duration::from_millis(100), "{action:?}: {:?}", outcome.gaps());
+        }
 
         setup.fault(Op::Create, action.clone(), 1);
         let outcome = setup.call(Op::Create).await;

@@ -178,7 +178,13 @@ async fn handle(
         }),
         Some(FaultAction::TruncatedBody) => cut_body(answer(&shared, &request), |half| {
             let broken: BoxError = "body truncated by an injected fault".into();
-            stream::iter([Ok(Frame::data(half)), Err(broken)]).boxed()
+            // The pause lets the head and the first half leave before the connection is dropped;
+            // otherwise the whole response can die in the write buffer, unsent.
+            let after_a_pause = stream::once(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(broken)
+            });
+            stream::iter([Ok(Frame::data(half))]).chain(after_a_pause).boxed()
         }),
         Some(FaultAction::Delay { .. }) | None => {
             let (status, body) = answer(&shared, &request);

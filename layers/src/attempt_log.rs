@@ -3,7 +3,9 @@
 //! Place it below a retry layer so each attempt is logged with its [`Attempt`] index. Events go to
 //! the target `boltz_api_layers::attempt_log`: `DEBUG` for a response below 400, `INFO` for other
 //! 4xx, `WARN` for 401/403 (naming the local address the request left from, since credentials
-//! may be restricted to source IPs), 429, 5xx and transport failures. The addresses come from
+//! may be restricted to source IPs), 429, 5xx and transport failures, except a failure on a stale
+//! pooled connection that a retry layer above sends again at once ([`stale`](crate::stale)), which
+//! is a `DEBUG` event. The addresses come from
 //! hyper-util's [`HttpInfo`], also for failed attempts where a connection was made. When no
 //! subscriber wants these events nothing is captured or formatted.
 //!
@@ -37,7 +39,9 @@ use tracing::Level;
 
 use crate::BoxError;
 use crate::classify::classify;
+use crate::operation::Idempotency;
 use crate::retry::Attempt;
+use crate::stale::{Resent, stale_failure};
 
 /// Logs each attempt; see the [module docs](self).
 #[derive(Debug, Clone, Copy, Default)]
@@ -86,6 +90,11 @@ where
             capture: capture_connection(&mut req),
             attempt: Attempt::index_of(&req),
             start: Instant::now(),
+            resend_if_stale: req
+                .extensions()
+                .get::<Resent>()
+                .is_none()
+                .then(|| Idempotency::of(&req).replay_is_safe()),
         });
         ResponseFuture { inner: self.inner.call(req), watching }
     }
@@ -105,6 +114,9 @@ struct Watching {
     capture: CaptureConnection,
     attempt: u32,
     start: Instant,
+    /// `None` when a stale failure is not resent (this is the resend); else whether a written
+    /// request may be resent.
+    resend_if_stale: Option<bool>,
 }
 
 /// Formats an optional address as the address or `-`.
@@ -136,7 +148,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = ready!(this.inner.poll(cx)).map_err(Into::into);
-        let Some(Watching { capture, attempt, start }) = this.watching.take() else {
+        let Some(Watching { capture, attempt, start, resend_if_stale }) = this.watching.take() else {
             return Poll::Ready(result);
         };
         let latency = start.elapsed();
@@ -149,6 +161,20 @@ where
         let remote = Addr(info.as_ref().map(HttpInfo::remote_addr));
         match &result {
             Ok(res) => log_status(res.status(), attempt, latency, &local, &remote),
+            Err(err)
+                if resend_if_stale.is_some_and(|replay_safe| {
+                    stale_failure(&**err).is_some_and(|stale| stale.unsent || replay_safe)
+                }) =>
+            {
+                tracing::debug!(
+                    attempt,
+                    error = classify(&**err).as_str(),
+                    ?latency,
+                    local = %local,
+                    remote = %remote,
+                    "the pooled connection had been closed; sending again: {err}",
+                )
+            }
             Err(err) => tracing::warn!(
                 attempt,
                 error = classify(&**err).as_str(),

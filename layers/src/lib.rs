@@ -36,6 +36,7 @@ pub mod future;
 pub mod operation;
 pub mod origin;
 pub mod retry;
+pub mod stale;
 pub mod timeout;
 pub mod trace;
 

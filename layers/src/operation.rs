@@ -35,6 +35,15 @@ impl Idempotency {
         }
     }
 
+    /// The class of `req`: its [`Operation`]'s, else its `Idempotency` extension, else its
+    /// method's.
+    pub fn of<B>(req: &Request<B>) -> Self {
+        Operation::of(req)
+            .map(|op| op.idempotency)
+            .or_else(|| req.extensions().get::<Idempotency>().copied())
+            .unwrap_or_else(|| Idempotency::from_method(req.method()))
+    }
+
     /// Whether the request may be replayed after it may have reached the server.
     pub fn replay_is_safe(self) -> bool {
         !matches!(self, Idempotency::NonIdempotent)

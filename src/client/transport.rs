@@ -1,4 +1,5 @@
-//! The default transport: hyper-util's pooled client over rustls, or plain TCP for `http`.
+//! The default transport: hyper-util's pooled client over rustls, or plain TCP for `http`, with
+//! connections that count their use so a stale pooled connection can be recognised.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -14,6 +15,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::Service;
 
+use boltz_api_layers::stale::StaleConnector;
+
 use crate::error::BuildError;
 use crate::json::HttpRequest;
 
@@ -21,7 +24,7 @@ use crate::json::HttpRequest;
 /// future; sharing the client makes each clone a pointer copy instead of a copy of the client's
 /// whole configuration.
 #[derive(Clone)]
-pub(crate) struct Transport(Arc<HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>>);
+pub(crate) struct Transport(Arc<HyperClient<StaleConnector<HttpsConnector<HttpConnector>>, Full<Bytes>>>);
 
 impl Service<HttpRequest> for Transport {
     type Response = Response<hyper::body::Incoming>;
@@ -59,7 +62,7 @@ pub(crate) fn transport(
     let client = HyperClient::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
-        .build(https);
+        .build(StaleConnector::new(https));
     Ok(Transport(Arc::new(client)))
 }
 

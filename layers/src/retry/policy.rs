@@ -10,6 +10,7 @@ use super::{Attempt, Config, MaxRetries, redirect};
 use crate::BoxError;
 use crate::classify::{ErrorClass, classify};
 use crate::operation::{Idempotency, Operation};
+use crate::stale::{Resent, stale_failure};
 use crate::timeout::Deadline;
 
 /// The rules of [`RetryLayer`](super::RetryLayer), with the state of one call; one clone per call.
@@ -18,6 +19,8 @@ pub(crate) struct RetryPolicy {
     config: Arc<Config>,
     retries: u32,
     redirects: u32,
+    /// Whether the current attempt was already sent again after a stale connection.
+    resent: bool,
     /// The operation of a copy made without its extensions, restored before the copy is sent.
     stripped: Option<Operation>,
 }
@@ -27,7 +30,7 @@ pub(crate) type Wait = Either<std::future::Ready<()>, tokio::time::Sleep>;
 
 impl RetryPolicy {
     pub(super) fn new(config: Arc<Config>) -> Self {
-        Self { config, retries: 0, redirects: 0, stripped: None }
+        Self { config, retries: 0, redirects: 0, resent: false, stripped: None }
     }
 
     fn max_retries<B>(&self, req: &Request<B>) -> u32 {
@@ -50,6 +53,7 @@ impl std::fmt::Debug for RetryPolicy {
         f.debug_struct("RetryPolicy")
             .field("retries", &self.retries)
             .field("redirects", &self.redirects)
+            .field("resent", &self.resent)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +96,13 @@ fn status_retryable(status: StatusCode, idempotency: impl FnOnce() -> Idempotenc
     transient && idempotency().replay_is_safe()
 }
 
+/// A retry or a redirect hop is a new attempt, which may itself be resent once.
+fn new_attempt<B>(resent: &mut bool, req: &mut Request<B>) {
+    if std::mem::take(resent) {
+        req.extensions_mut().remove::<Resent>();
+    }
+}
+
 fn response_headers<ResB>(result: &Result<Response<ResB>, BoxError>) -> Option<&HeaderMap> {
     result.as_ref().ok().map(Response::headers)
 }
@@ -123,26 +134,41 @@ impl RetryPolicy {
         B: Default,
     {
         let config = &*self.config;
-        if self.retries == 0 && self.redirects == 0 {
+        if self.retries == 0 && self.redirects == 0 && !self.resent {
             config.budget.deposit();
         }
-        if let Ok(res) = result {
-            if self.redirects < config.max_redirects && redirect::follow(req, res) {
-                self.redirects += 1;
-                tracing::debug!(status = res.status().as_u16(), hop = self.redirects, "following a redirect");
-                return Some(Either::Left(std::future::ready(())));
+        // The copy was made without extensions when its operation is held here.
+        let stripped = self.stripped;
+        let idempotency =
+            |req: &Request<B>| stripped.map_or_else(|| Idempotency::of(req), |op| op.idempotency);
+        match result {
+            Ok(res) => {
+                if self.redirects < config.max_redirects && redirect::follow(req, res) {
+                    self.redirects += 1;
+                    new_attempt(&mut self.resent, req);
+                    tracing::debug!(
+                        status = res.status().as_u16(),
+                        hop = self.redirects,
+                        "following a redirect"
+                    );
+                    return Some(Either::Left(std::future::ready(())));
+                }
             }
+            Err(err) if !self.resent => {
+                let stale = stale_failure(&**err);
+                if stale.is_some_and(|stale| stale.unsent || idempotency(req).replay_is_safe()) {
+                    self.resent = true;
+                    req.extensions_mut().insert(Resent);
+                    tracing::debug!(
+                        "the pooled connection had been closed; sending again on a new connection"
+                    );
+                    return Some(Either::Left(std::future::ready(())));
+                }
+            }
+            Err(_) => {}
         }
         // Most outcomes are final; that is settled before any extension is looked up.
-        let stripped = self.stripped;
-        let idempotency = || {
-            Operation::of(req)
-                .or(stripped.as_ref())
-                .map(|op| op.idempotency)
-                .or_else(|| req.extensions().get::<Idempotency>().copied())
-                .unwrap_or_else(|| Idempotency::from_method(req.method()))
-        };
-        if !retryable(result, idempotency, config) || self.retries >= self.max_retries(req) {
+        if !retryable(result, || idempotency(req), config) || self.retries >= self.max_retries(req) {
             return None;
         }
         let delay = response_headers(result)
@@ -159,6 +185,7 @@ impl RetryPolicy {
             return None;
         }
         self.retries += 1;
+        new_attempt(&mut self.resent, req);
         // No extension yet means the layer wrote (or was not asked for) the attempt header.
         let attempt = req.extensions_mut().get_or_insert(Attempt { index: 0, writes_header: true });
         attempt.index = self.retries;
