@@ -16,6 +16,11 @@
 //! after the call's [`Deadline`](crate::timeout::Deadline) is not made, and every retry must be
 //! paid for from a [`TpsBudget`] shared by all clones of the layer.
 //!
+//! A request that failed on a stale pooled connection ([`stale_failure`](crate::stale::stale_failure):
+//! a reused connection closed before any byte of the response) is not retried but sent again at
+//! once, from the same copy: no wait, no budget, the same attempt header, at most once per
+//! attempt; idempotent requests always, others only when hyper did not write them.
+//!
 //! The layer keeps one copy of each request to replay it. With
 //! [`follow_redirects`](RetryLayer::follow_redirects) the same copy is rewritten into each
 //! redirect hop, so a stack that retries and follows redirects copies a request once, not twice.
