@@ -1,6 +1,6 @@
 //! A bounded load generator: revoke calls at a fixed concurrency, with throughput, latency
-//! percentiles, errors and peak memory. `--raw` sends the same requests with a bare hyper-util
-//! client + `serde_json`, so both figures come from one binary on one machine.
+//! percentiles, errors, CPU time and peak memory. `--raw` sends the same requests with a bare
+//! hyper-util client + `serde_json`, so both figures come from one binary on one machine.
 //!
 //! ```text
 //! cargo run --release --example load -- --concurrency 64 --requests 20000 [--raw]
@@ -8,9 +8,12 @@
 //! ```
 //!
 //! Without `--base-url` it starts a minimal fixed-response server on 127.0.0.1 in this process
-//! (not the emulator, so the server is not the bottleneck). `--raw` speaks plain HTTP only.
+//! (not the emulator, so the server is not the bottleneck); the `scripts/` measurements give it
+//! the URL of a server in another process instead. `--raw` speaks plain HTTP only.
 //! `--threads 1` runs everything on one thread, which makes instruction counts repeatable
-//! (`scripts/instructions.sh`); the default is one worker per core.
+//! (`scripts/instructions.sh`); the default is one worker per core. The `cpu` line is this
+//! process's user and system time while the requests ran (start-up excluded), from
+//! `/proc/self/stat` in 10 ms ticks, so give it runs of a second or more.
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -69,6 +72,16 @@ fn peak_memory_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// User and system CPU time of this process so far, all threads, from /proc (Linux).
+fn cpu_time() -> Option<(Duration, Duration)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses: state is the first, then utime
+    // and stime are the 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let tick = |t: &str| t.parse::<u64>().ok().map(|t| Duration::from_millis(t * 10));
+    Some((tick(fields.next()?)?, tick(fields.next()?)?))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -103,6 +116,7 @@ async fn run(args: Args) {
     let next = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(args.max_seconds);
 
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency)
         .map(|_| {
@@ -134,6 +148,7 @@ async fn run(args: Args) {
         errors += e;
     }
     let elapsed = started.elapsed();
+    let cpu_after = cpu_time();
     latencies.sort_unstable();
     let mode = if args.raw { "raw hyper-util + serde_json" } else { "boltz_api Client" };
     println!("mode        {mode}");
@@ -146,6 +161,15 @@ async fn run(args: Args) {
         percentile(&latencies, 0.99)
     );
     println!("errors      {errors}");
+    if let (Some((user0, sys0)), Some((user1, sys1))) = (cpu_before, cpu_after) {
+        let (user, sys) = (user1.saturating_sub(user0), sys1.saturating_sub(sys0));
+        println!(
+            "cpu         user {:.2?}  sys {:.2?}  per request {:.2}µs",
+            user,
+            sys,
+            (user + sys).as_secs_f64() * 1e6 / latencies.len().max(1) as f64
+        );
+    }
     if let Some(kib) = peak_memory_kib() {
         println!("peak memory {:.1} MiB", kib as f64 / 1024.0);
     }
