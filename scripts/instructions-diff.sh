@@ -35,4 +35,7 @@ stack, raw = load("stack"), load("raw")
 diff = sorted(((stack.get(k, 0) - raw.get(k, 0)) / requests, k) for k in set(stack) | set(raw))
 for d, k in diff[::-1][:rows]:
     print(f"{d:8.0f}  {k[:140]}")
+print("where the raw client spends more:")
+for d, k in diff[:10]:
+    print(f"{d:8.0f}  {k[:140]}")
 PY

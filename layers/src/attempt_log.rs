@@ -6,7 +6,8 @@
 //! may be restricted to source IPs), 429, 5xx and transport failures, except a failure on a stale
 //! pooled connection that a retry layer above sends again at once ([`stale`](crate::stale)), which
 //! is a `DEBUG` event. The addresses come from
-//! hyper-util's [`HttpInfo`], also for failed attempts where a connection was made. When no
+//! hyper-util's [`HttpInfo`] (or a [`Tracked`](crate::stale::Tracked) connection's), also for
+//! failed attempts where a connection was made. When no
 //! subscriber wants these events nothing is captured or formatted.
 //!
 //! ```
@@ -41,7 +42,7 @@ use crate::BoxError;
 use crate::classify::classify;
 use crate::operation::Idempotency;
 use crate::retry::Attempt;
-use crate::stale::{Resent, stale_failure};
+use crate::stale::{Resent, http_info, stale_failure};
 
 /// Logs each attempt; see the [module docs](self).
 #[derive(Debug, Clone, Copy, Default)]
@@ -135,7 +136,7 @@ fn captured_info(capture: &CaptureConnection) -> Option<HttpInfo> {
     let connected = capture.connection_metadata();
     let mut extras = Extensions::new();
     connected.as_ref()?.get_extras(&mut extras);
-    extras.remove::<HttpInfo>()
+    http_info(&extras).cloned()
 }
 
 impl<F, ResB, E> Future for ResponseFuture<F>
@@ -153,7 +154,7 @@ where
         };
         let latency = start.elapsed();
         let info = match &result {
-            Ok(res) => res.extensions().get::<HttpInfo>().cloned(),
+            Ok(res) => http_info(res.extensions()).cloned(),
             Err(_) => None,
         }
         .or_else(|| captured_info(&capture));

@@ -34,7 +34,7 @@ use std::task::{Context, Poll, ready};
 use futures_util::TryFutureExt;
 use futures_util::future::MapOk;
 use http::{Extensions, Uri};
-use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpInfo};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tower_service::Service;
@@ -85,8 +85,23 @@ pub fn stale_failure(err: &(dyn StdError + 'static)) -> Option<StaleFailure> {
     }
     let mut extras = Extensions::new();
     connected.get_extras(&mut extras);
-    let usage = extras.get::<Usage>()?;
+    let usage = &extras.get::<Tracked>()?.usage;
     (usage.reused() && !usage.response_started()).then_some(StaleFailure { unsent })
+}
+
+/// The connection extra of a [`StaleConnector`]'s connections, in every response's extensions:
+/// the counts, and the inner connection's [`HttpInfo`] when that was its only extra (folded in,
+/// so a response carries one extension for both). Read the addresses with [`http_info`].
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    info: Option<HttpInfo>,
+    usage: Usage,
+}
+
+/// The connection's addresses among response (or captured connection) extensions: hyper-util's
+/// [`HttpInfo`], or the one a [`Tracked`] extra holds.
+pub fn http_info(extensions: &Extensions) -> Option<&HttpInfo> {
+    extensions.get::<HttpInfo>().or_else(|| extensions.get::<Tracked>()?.info.as_ref())
 }
 
 /// Counts shared between a connection and the errors reported on it.
@@ -98,8 +113,9 @@ struct Counts {
     response_bytes: AtomicU64,
 }
 
-/// The connection extra that carries the counts. Only the connection's own task writes them,
-/// and an error reaches a reader through hyper's channels, so relaxed ordering suffices.
+/// The counts, shared by a connection and its [`Tracked`] extra. Only the connection's own task
+/// writes them, and an error reaches a reader through hyper's channels, so relaxed ordering
+/// suffices.
 #[derive(Debug, Clone, Default)]
 struct Usage(Arc<Counts>);
 
@@ -171,8 +187,23 @@ impl<T> Counted<T> {
 }
 
 impl<T: Connection> Connection for Counted<TokioIo<T>> {
+    /// Called once per connection. hyper-util copies every extra into every response, so a lone
+    /// `HttpInfo` is replaced by a [`Tracked`] holding it rather than chained with one: a response
+    /// then costs one extension, as without tracking. The inner connection's other settings are
+    /// kept, but not a poison pill of its own.
     fn connected(&self) -> Connected {
-        self.inner.connected().extra(self.usage.clone())
+        let inner = self.inner.connected();
+        let mut extras = Extensions::new();
+        inner.get_extras(&mut extras);
+        if extras.len() == 1 {
+            if let Some(info) = extras.remove::<HttpInfo>() {
+                let connected = Connected::new()
+                    .proxy(inner.is_proxied())
+                    .extra(Tracked { info: Some(info), usage: self.usage.clone() });
+                return if inner.is_negotiated_h2() { connected.negotiated_h2() } else { connected };
+            }
+        }
+        inner.extra(Tracked { info: None, usage: self.usage.clone() })
     }
 }
 
@@ -307,6 +338,15 @@ mod tests {
         });
         let err = client().get(format!("http://{addr}/").parse().unwrap()).await.unwrap_err();
         assert_eq!(stale_failure(&err), None, "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn responses_carry_the_addresses_in_one_extension() {
+        let uri: Uri = format!("http://{}/", server(b"").await).parse().unwrap();
+        let response = client().get(uri).await.unwrap();
+        let info = http_info(response.extensions()).expect("the connection's addresses");
+        assert!(info.local_addr().ip().is_loopback() && info.remote_addr().ip().is_loopback());
+        assert!(response.extensions().get::<HttpInfo>().is_none(), "folded into Tracked");
     }
 
     #[test]
