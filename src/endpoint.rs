@@ -80,6 +80,30 @@ pub fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<Option<Bytes>, Buil
     serde_json::to_vec(value).map(|body| Some(Bytes::from(body))).map_err(BuildError::Serialize)
 }
 
+/// Serialise a start request's body with an idempotency key: the caller's, or a new one.
+///
+/// A call encodes its request once and every attempt sends that encoding, so all retries of one
+/// call carry the same key and the server can recognise them; that is what makes starts safe to
+/// retry after a timeout or a 5xx.
+pub(crate) fn json_body_with_idempotency_key<T: Serialize>(params: &T) -> Result<Option<Bytes>, BuildError> {
+    let mut value = serde_json::to_value(params).map_err(BuildError::Serialize)?;
+    if let Some(map) = value.as_object_mut() {
+        map.entry("idempotency_key").or_insert_with(|| new_idempotency_key().into());
+    }
+    json_body(&value)
+}
+
+/// A new idempotency key: `boltz-rs-` and 32 random hexadecimal digits.
+///
+/// ```
+/// let key = boltz_api::endpoint::new_idempotency_key();
+/// assert!(key.starts_with("boltz-rs-") && key.len() == 41);
+/// assert_ne!(key, boltz_api::endpoint::new_idempotency_key());
+/// ```
+pub fn new_idempotency_key() -> String {
+    format!("boltz-rs-{:032x}", fastrand::u128(..))
+}
+
 /// An endpoint's JSON body as text, for request-shape tests.
 #[cfg(test)]
 pub(crate) fn body_text<E: Endpoint>(endpoint: &E) -> String {

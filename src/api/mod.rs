@@ -11,3 +11,8 @@
 pub mod admin;
 pub mod auth;
 pub mod cli;
+mod compute;
+pub mod predictions;
+pub mod protein;
+pub mod share_links;
+pub mod small_molecule;

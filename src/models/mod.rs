@@ -21,8 +21,15 @@ mod api_key;
 mod auth;
 mod cli;
 mod secret;
+mod union;
 mod usage;
 mod workspace;
+
+pub mod common;
+pub mod predictions;
+pub mod protein;
+pub mod share_links;
+pub mod small_molecule;
 
 pub use api_key::{ApiKey, CreatedApiKey, KeyMode, KeyType};
 pub use auth::{ApiKeyPrincipal, AuthMe, ComputeRole, OrganizationMembership, UserPrincipal};

@@ -1,0 +1,492 @@
+//! The model files: structs, open enums and unions, one file per module.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::rust::{Imports, doc, field_ident, variant_ident};
+use super::{Context, HEADER};
+use crate::naming::camel;
+use crate::shapes::{Field, ShapeId, Side, Type};
+use crate::unions::Decision;
+
+/// Every model module's file text, by module path.
+pub fn files(cx: &Context<'_>) -> BTreeMap<Vec<String>, String> {
+    let mut modules: BTreeMap<Vec<String>, Items> = BTreeMap::new();
+    for (id, place) in cx.names.shapes.iter().enumerate() {
+        if cx.emitted_shape(id) {
+            modules.entry(place.module.clone()).or_default().shapes.push(id);
+        }
+    }
+    for (id, place) in cx.names.unions.iter().enumerate() {
+        modules.entry(place.module.clone()).or_default().unions.push(id);
+    }
+    for (id, place) in cx.names.enums.iter().enumerate() {
+        if cx.emitted_enum(id) {
+            modules.entry(place.module.clone()).or_default().enums.push(id);
+        }
+    }
+    // Parents of every module, so that each is declared by the one above it.
+    let paths: Vec<Vec<String>> = modules.keys().cloned().collect();
+    for path in paths {
+        for depth in 1..path.len() {
+            modules.entry(path[..depth].to_vec()).or_default();
+        }
+    }
+    let children: BTreeMap<Vec<String>, BTreeSet<String>> = modules
+        .keys()
+        .filter(|m| m.len() > 1)
+        .fold(BTreeMap::new(), |mut acc, m| {
+            acc.entry(m[..m.len() - 1].to_vec()).or_default().insert(m[m.len() - 1].clone());
+            acc
+        });
+    modules
+        .iter()
+        .map(|(module, items)| (module.clone(), file(cx, module, items, children.get(module))))
+        .collect()
+}
+
+#[derive(Default)]
+struct Items {
+    shapes: Vec<ShapeId>,
+    unions: Vec<usize>,
+    enums: Vec<usize>,
+}
+
+fn file(cx: &Context<'_>, module: &[String], items: &Items, children: Option<&BTreeSet<String>>) -> String {
+    let local = items
+        .shapes
+        .iter()
+        .map(|&id| cx.names.shapes[id].name.clone())
+        .chain(items.unions.iter().map(|&id| cx.names.unions[id].name.clone()))
+        .chain(items.enums.iter().map(|&id| cx.names.enums[id].name.clone()));
+    let mut imports = Imports::new(module, cx.names, local);
+    let mut body = String::new();
+    for &id in &items.enums {
+        body.push_str(&open_enum(cx, id));
+    }
+    for &id in &items.shapes {
+        body.push_str(&match cx.model.shapes[id].side {
+            Side::Response => response_struct(cx, &mut imports, id),
+            Side::Request => request_struct(cx, &mut imports, id),
+        });
+    }
+    for &id in &items.unions {
+        body.push_str(&match cx.model.unions[id].side {
+            Side::Response => response_union(cx, &mut imports, id),
+            Side::Request => request_union(cx, &mut imports, id),
+        });
+    }
+    let what = match module.last().map(String::as_str) {
+        Some("params") => "Request types",
+        _ => "Response types",
+    };
+    let scope = module.iter().filter(|m| *m != "params").cloned().collect::<Vec<_>>().join(".");
+    let mut out = format!("{HEADER}\n//! {what} of `{scope}`.\n");
+    if module == ["common"] || module == ["common", "params"] {
+        out = format!("{HEADER}\n//! {what} shared by the compute-plane families.\n");
+    }
+    out.push('\n');
+    for child in children.into_iter().flatten() {
+        out.push_str(&format!("pub mod {child};\n"));
+    }
+    if children.is_some() {
+        out.push('\n');
+    }
+    out.push_str(&imports.render());
+    out.push_str(&body);
+    out
+}
+
+/// The doc comment of a type: its description, else where it is used (a link, not escaped).
+fn type_doc(description: Option<&str>, fallback: String) -> String {
+    match description {
+        Some(text) => doc(text, ""),
+        None => format!("/// {fallback}\n"),
+    }
+}
+
+/// Where a type is used: a field of another type, or an operation's parameters or response.
+fn site_field(cx: &Context<'_>, sites: &BTreeSet<crate::shapes::Site>, resources: &BTreeSet<String>) -> String {
+    if let Some(site) = sites.iter().find(|s| s.parent.is_some()) {
+        let parent = site.parent.expect("a parent");
+        return format!("`{}` of [`{}`]", site.field, cx.names.shapes[parent].name);
+    }
+    let resource = resources.iter().find(|r| *r != "share_links").or(resources.iter().next());
+    let method = sites.iter().next().map_or("", |s| s.field.as_str());
+    format!("`{}.{method}`", resource.map_or("", String::as_str))
+}
+
+fn open_enum(cx: &Context<'_>, id: usize) -> String {
+    let e = &cx.model.enums[id];
+    let name = &cx.names.enums[id].name;
+    let mut out = String::from("open_enum! {\n");
+    out.push_str(&type_doc(None, format!("The values of {}.", site_field(cx, &e.sites, &e.resources))).replace("///", "    ///"));
+    out.push_str(&format!("    pub enum {name} {{\n"));
+    for value in &e.values {
+        out.push_str(&format!("        /// `{value}`\n        {} = \"{value}\",\n", variant_ident(value)));
+    }
+    out.push_str("    }\n}\n\n");
+    out
+}
+
+pub fn field_doc(cx: &Context<'_>, field: &Field) -> String {
+    match (&field.description, cx.overrides.docs.get(&field.name)) {
+        (Some(text), _) | (None, Some(text)) => doc(text, "    "),
+        (None, None) => format!("    /// `{}`.\n", field.name),
+    }
+}
+
+fn response_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> String {
+    let shape = &cx.model.shapes[id];
+    let name = &cx.names.shapes[id].name;
+    let deserialize = imports.item("serde::Deserialize");
+    let mut out = type_doc(shape.description.as_deref(), returned_or_found(cx, id));
+    out.push_str(&format!("#[derive(Debug, Clone, {deserialize})]\n#[non_exhaustive]\npub struct {name} {{\n"));
+    let tags = cx.tags.get(&id);
+    for field in &shape.fields {
+        if tags.is_some_and(|t| t.contains(&field.name)) {
+            continue; // the enum variant says it
+        }
+        out.push_str(&field_doc(cx, field));
+        let ident = field_ident(&field.name);
+        if ident != field.name && !ident.starts_with("r#") {
+            out.push_str(&format!("    #[serde(rename = \"{}\")]\n", field.name));
+        }
+        let ty = imports.ty(&field.ty);
+        if field.optional() || cx.nullable(id, &field.name) {
+            out.push_str(&format!("    #[serde(default)]\n    pub {ident}: Option<{ty}>,\n"));
+        } else {
+            out.push_str(&format!("    pub {ident}: {ty},\n"));
+        }
+    }
+    out.push_str("}\n\n");
+    out
+}
+
+/// How a request builder takes a value: the parameter type and the expression that stores it.
+pub fn argument(imports: &mut Imports<'_>, ty: &Type, var: &str) -> (String, String) {
+    match ty {
+        Type::String | Type::Const(_) => ("impl Into<String>".to_owned(), format!("{var}.into()")),
+        Type::Array(inner) => match inner.as_ref() {
+            Type::String => ("impl IntoIterator<Item = impl Into<String>>".to_owned(), format!("{var}.into_iter().map(Into::into).collect()")),
+            Type::Union(_) => {
+                let item = imports.ty(inner);
+                (format!("impl IntoIterator<Item = impl Into<{item}>>"), format!("{var}.into_iter().map(Into::into).collect()"))
+            }
+            _ => {
+                let item = imports.ty(inner);
+                (format!("impl IntoIterator<Item = {item}>"), format!("{var}.into_iter().collect()"))
+            }
+        },
+        Type::Union(_) => (format!("impl Into<{}>", imports.ty(ty)), format!("{var}.into()")),
+        _ => (imports.ty(ty), var.to_owned()),
+    }
+}
+
+fn request_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> String {
+    let shape = &cx.model.shapes[id];
+    let fallback = format!("As sent in {}.", site_field(cx, &shape.sites, &shape.resources));
+    request_struct_as(cx, imports, id, &cx.names.shapes[id].name, &type_doc(shape.description.as_deref(), fallback))
+}
+
+/// A request type named `name` with the doc comment `docs`: private fields, `new` with the
+/// required ones, a setter for each optional one; constants are filled in.
+pub fn request_struct_as(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId, name: &str, docs: &str) -> String {
+    let shape = &cx.model.shapes[id];
+    let name = name.to_owned();
+    let serialize = imports.item("serde::Serialize");
+    let tags = cx.tags.get(&id);
+    let mut out = docs.to_owned();
+    out.push_str(&format!("#[derive(Debug, Clone, {serialize})]\npub struct {name} {{\n"));
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = String::new();
+    for field in &shape.fields {
+        let ident = field_ident(&field.name);
+        if ident != field.name && !ident.starts_with("r#") {
+            out.push_str(&format!("    #[serde(rename = \"{}\")]\n", field.name));
+        }
+        let is_tag = tags.is_some_and(|t| t.contains(&field.name));
+        match (&field.ty, is_tag) {
+            (Type::Const(value), true) => {
+                out.push_str(&format!("    {ident}: &'static str,\n"));
+                inits.push(format!("{ident}: \"{value}\""));
+                continue;
+            }
+            (Type::Const(value), false) if field.required => {
+                out.push_str(&format!("    {ident}: String,\n"));
+                inits.push(format!("{ident}: \"{value}\".to_owned()"));
+                setters.push_str(&setter(cx, imports, field, &ident, &format!("Default `{value}`."), false));
+                continue;
+            }
+            _ => {}
+        }
+        let ty = imports.ty(&field.ty);
+        if field.required {
+            out.push_str(&format!("    {ident}: {ty},\n"));
+            let (param, store) = argument(imports, &field.ty, &ident);
+            params.push(format!("{ident}: {param}"));
+            inits.push(if store == ident { ident.clone() } else { format!("{ident}: {store}") });
+        } else {
+            out.push_str(&format!("    #[serde(skip_serializing_if = \"Option::is_none\")]\n    {ident}: Option<{ty}>,\n"));
+            inits.push(format!("{ident}: None"));
+            setters.push_str(&setter(cx, imports, field, &ident, "", true));
+        }
+    }
+    out.push_str("}\n\n");
+    out.push_str(&format!("impl {name} {{\n    /// With its required fields; the optional ones are set with the methods below.\n"));
+    if params.len() > 7 {
+        out.push_str("    #[allow(clippy::too_many_arguments)] // one per required field of the API\n");
+    }
+    out.push_str(&format!("    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n", params.join(", "), inits.join(", ")));
+    out.push_str(&setters);
+    out.push_str("}\n\n");
+    if params.is_empty() {
+        out.push_str(&format!("impl Default for {name} {{\n    fn default() -> Self {{\n        Self::new()\n    }}\n}}\n\n"));
+    }
+    out
+}
+
+fn setter(cx: &Context<'_>, imports: &mut Imports<'_>, field: &Field, ident: &str, note: &str, optional: bool) -> String {
+    let (param, store) = argument(imports, &field.ty, "value");
+    let store = if optional { format!("Some({store})") } else { store };
+    let mut out = field_doc(cx, field);
+    if !note.is_empty() {
+        out.push_str(&format!("    ///\n    /// {note}\n"));
+    }
+    let method = ident.trim_start_matches("r#");
+    let method = if method == "new" { "with_new" } else { method };
+    out.push_str(&format!("    pub fn {method}(mut self, value: {param}) -> Self {{\n        self.{ident} = {store};\n        self\n    }}\n"));
+    out
+}
+
+/// The variants of a union: the Rust name and the type of each arm.
+pub fn variants(cx: &Context<'_>, id: usize) -> Vec<(String, Type)> {
+    let union = &cx.model.unions[id];
+    let decision = cx.decisions.get(&id);
+    // A variant reached by one identifier-like tag value is named after it.
+    let mut by_tag: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    if let Some(Decision::Tag { cases, .. }) = decision {
+        for (value, next) in cases {
+            if let Decision::Arm(arm) = next {
+                by_tag.entry(*arm).or_default().push(value.clone());
+            }
+        }
+    }
+    let mut names: Vec<String> = union
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(i, arm)| match (by_tag.get(&i).map(Vec::as_slice), arm) {
+            (Some([value]), _) if value.chars().all(|c| c.is_ascii_lowercase() || c == '_') => variant_ident(value),
+            (_, Type::Struct(s)) => cx.names.shapes[*s].name.clone(),
+            (_, Type::Const(value)) => variant_ident(value),
+            (_, Type::Array(_)) => "List".to_owned(),
+            (_, other) => format!("{other:?}"),
+        })
+        .collect();
+    // Arms with the same name (job models of several families) take their family's name.
+    let counts = names.iter().fold(BTreeMap::new(), |mut acc: BTreeMap<String, usize>, n| {
+        *acc.entry(n.clone()).or_default() += 1;
+        acc
+    });
+    for (i, arm) in union.arms.iter().enumerate() {
+        if counts[&names[i]] > 1 {
+            if let Type::Struct(s) = arm {
+                let module = &cx.names.shapes[*s].module;
+                names[i] = cx.stem(&module.join(".")).unwrap_or_else(|| camel(&module.join("_")));
+            }
+        }
+    }
+    strip_common_suffix(&mut names);
+    names.into_iter().zip(union.arms.iter().cloned()).collect()
+}
+
+/// `PolymerAtom`, `CcdAtom` → `Polymer`, `Ccd`: the shared last word says nothing.
+fn strip_common_suffix(names: &mut [String]) {
+    let words = |s: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for c in s.chars() {
+            if c.is_ascii_uppercase() || out.is_empty() {
+                out.push(String::new());
+            }
+            out.last_mut().expect("a word").push(c);
+        }
+        out
+    };
+    let split: Vec<Vec<String>> = names.iter().map(|n| words(n)).collect();
+    let Some(last) = split.first().and_then(|w| w.last()).cloned() else { return };
+    if split.iter().all(|w| w.len() > 1 && w.last() == Some(&last)) {
+        let stripped: Vec<String> = split.iter().map(|w| w[..w.len() - 1].concat()).collect();
+        if stripped.iter().collect::<BTreeSet<_>>().len() == stripped.len() {
+            names.iter_mut().zip(stripped).for_each(|(n, s)| *n = s);
+        }
+    }
+}
+
+fn union_doc(cx: &Context<'_>, id: usize) -> String {
+    let union = &cx.model.unions[id];
+    format!("/// One of the kinds of {}.\n", site_field(cx, &union.sites, &union.resources))
+}
+
+/// A response type's fallback doc: what returns it, or where it is found.
+fn returned_or_found(cx: &Context<'_>, id: ShapeId) -> String {
+    let shape = &cx.model.shapes[id];
+    let place = site_field(cx, &shape.sites, &shape.resources);
+    if shape.sites.iter().any(|s| s.parent.is_none()) { format!("Returned by {place}.") } else { format!("As found in {place}.") }
+}
+
+fn arm_doc(cx: &Context<'_>, ty: &Type) -> String {
+    match ty {
+        Type::Struct(s) => format!("    /// A [`{}`].\n", cx.names.shapes[*s].name),
+        Type::Const(value) => format!("    /// `\"{value}\"`.\n"),
+        _ => "    /// A list.\n".to_owned(),
+    }
+}
+
+fn response_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> String {
+    let name = cx.names.unions[id].name.clone();
+    let value = imports.item("serde_json::Value");
+    let deserialize = imports.item("serde::Deserialize");
+    let deserializer = imports.item("serde::Deserializer");
+    let variants = variants(cx, id);
+    let mut out = union_doc(cx, id);
+    out.push_str(&format!("#[derive(Debug, Clone)]\n#[non_exhaustive]\npub enum {name} {{\n"));
+    for (variant, ty) in &variants {
+        out.push_str(&arm_doc(cx, ty));
+        match ty {
+            Type::Const(_) => out.push_str(&format!("    {variant},\n")),
+            other => out.push_str(&format!("    {variant}({}),\n", imports.ty(other))),
+        }
+    }
+    out.push_str(&format!("    /// A kind this version of the crate does not know, kept as JSON.\n    Unknown({value}),\n}}\n\n"));
+    let decision = cx.decisions.get(&id).expect("every response union has a decision");
+    let uses_tag = matches!(decision, Decision::Tag { .. }) || nested_tag(decision);
+    let helpers: Vec<&str> = [
+        (uses_tag, "tag"),
+        (uses_tag, "Tag"),
+        (has_presence(decision), "has"),
+        (variants.iter().any(|(_, t)| !matches!(t, Type::Const(_))), "arm"),
+    ]
+    .into_iter()
+    .filter_map(|(used, item)| used.then_some(item))
+    .collect();
+    for helper in &helpers {
+        imports.item(&format!("crate::models::union::{helper}"));
+    }
+    out.push_str(&format!(
+        "impl<'de> {deserialize}<'de> for {name} {{\n    fn deserialize<D: {deserializer}<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        let value = {value}::deserialize(deserializer)?;\n        Ok({})\n    }}\n}}\n\n",
+        decision_expr(decision, &variants, "        ")
+    ));
+    out
+}
+
+fn nested_tag(d: &Decision) -> bool {
+    match d {
+        Decision::Tag { .. } => true,
+        Decision::Presence { .. } | Decision::Arm(_) | Decision::Json { .. } => false,
+    }
+}
+
+fn has_presence(d: &Decision) -> bool {
+    match d {
+        Decision::Presence { .. } => true,
+        Decision::Tag { cases, absent, .. } => {
+            cases.iter().any(|(_, c)| has_presence(c)) || absent.as_deref().is_some_and(has_presence)
+        }
+        _ => false,
+    }
+}
+
+fn construct(variants: &[(String, Type)], arm: usize) -> String {
+    let (variant, ty) = &variants[arm];
+    match ty {
+        Type::Const(_) => format!("Self::{variant}"),
+        _ => format!("Self::{variant}(arm(value)?)"),
+    }
+}
+
+fn decision_expr(decision: &Decision, variants: &[(String, Type)], indent: &str) -> String {
+    let inner = format!("{indent}    ");
+    match decision {
+        Decision::Arm(arm) => construct(variants, *arm),
+        Decision::Tag { field, cases, absent } => {
+            let mut out = format!("match tag(&value, \"{field}\") {{\n");
+            for (tag_value, next) in cases {
+                out.push_str(&format!("{inner}Tag::Is(\"{tag_value}\") => {},\n", decision_expr(next, variants, &inner)));
+            }
+            if let Some(absent) = absent {
+                out.push_str(&format!("{inner}Tag::Absent => {},\n", decision_expr(absent, variants, &inner)));
+            }
+            out.push_str(&format!("{inner}_ => Self::Unknown(value),\n{indent}}}"));
+            out
+        }
+        Decision::Presence { checks, otherwise } => {
+            let mut out = String::new();
+            for (paths, arm) in checks {
+                let test = paths
+                    .iter()
+                    .map(|p| format!("has(&value, &[{}])", p.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(" || ");
+                out.push_str(&format!("if {test} {{\n{inner}{}\n{indent}}} else ", construct(variants, *arm)));
+            }
+            let last = otherwise.map_or_else(|| "Self::Unknown(value)".to_owned(), |arm| construct(variants, arm));
+            out.push_str(&format!("{{\n{inner}{last}\n{indent}}}"));
+            out
+        }
+        Decision::Json { constants, array } => {
+            let mut out = "match &value {\n".to_owned();
+            for (constant, arm) in constants {
+                out.push_str(&format!("{inner}Value::String(s) if s == \"{constant}\" => {},\n", construct(variants, *arm)));
+            }
+            if let Some(arm) = array {
+                out.push_str(&format!("{inner}Value::Array(_) => {},\n", construct(variants, *arm)));
+            }
+            out.push_str(&format!("{inner}_ => Self::Unknown(value),\n{indent}}}"));
+            out
+        }
+    }
+}
+
+fn request_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> String {
+    let name = cx.names.unions[id].name.clone();
+    let serialize = imports.item("serde::Serialize");
+    let variants = variants(cx, id);
+    let constants = variants.iter().any(|(_, t)| matches!(t, Type::Const(_)));
+    let mut out = union_doc(cx, id);
+    if constants {
+        out.push_str(&format!("#[derive(Debug, Clone)]\npub enum {name} {{\n"));
+    } else {
+        out.push_str(&format!("#[derive(Debug, Clone, {serialize})]\n#[serde(untagged)]\npub enum {name} {{\n"));
+    }
+    let mut froms = String::new();
+    for (variant, ty) in &variants {
+        out.push_str(&arm_doc(cx, ty));
+        match ty {
+            Type::Const(_) => out.push_str(&format!("    {variant},\n")),
+            other => {
+                let inner = imports.ty(other);
+                out.push_str(&format!("    {variant}({inner}),\n"));
+                froms.push_str(&format!(
+                    "impl From<{inner}> for {name} {{\n    fn from(value: {inner}) -> Self {{\n        Self::{variant}(value)\n    }}\n}}\n\n"
+                ));
+            }
+        }
+    }
+    out.push_str("}\n\n");
+    out.push_str(&froms);
+    if constants {
+        let serializer = imports.item("serde::Serializer");
+        let mut arms = String::new();
+        for (variant, ty) in &variants {
+            match ty {
+                Type::Const(value) => arms.push_str(&format!("            Self::{variant} => serializer.serialize_str(\"{value}\"),\n")),
+                _ => arms.push_str(&format!("            Self::{variant}(value) => value.serialize(serializer),\n")),
+            }
+        }
+        out.push_str(&format!(
+            "impl {serialize} for {name} {{\n    fn serialize<S: {serializer}>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        match self {{\n{arms}        }}\n    }}\n}}\n\n"
+        ));
+    }
+    out
+}
