@@ -101,13 +101,18 @@ fn run(mode: &str) -> Result<(), Vec<String>> {
     for (module, text) in emit::models::files(&cx) {
         files.insert(emit::model_path(&module), text);
     }
-    files.extend(emit::ops::files(&cx, &snapshot.operations).map_err(|e| vec![e])?);
+    files.extend(emit::ops::files(&cx, &snapshot.operations, &snapshot.sdk_version).map_err(|e| vec![e])?);
+    let readme = read(&root.join("README.md")).map_err(|e| vec![e])?;
+    let readme = emit::ops::readme(&cx, &snapshot.operations, &readme).map_err(|e| vec![e])?;
     let mut stale = Vec::new();
-    for (path, text) in &files {
-        let text = emit::format(&root, text).map_err(|e| vec![e])?;
+    let formatted: Result<Vec<(PathBuf, String)>, Vec<String>> =
+        files.iter().map(|(path, text)| Ok((path.clone(), emit::format(&root, text).map_err(|e| vec![e])?))).collect();
+    let mut formatted = formatted?;
+    formatted.push((PathBuf::from("README.md"), readme));
+    for (path, text) in &formatted {
         let full = root.join(path);
         let current = std::fs::read_to_string(&full).unwrap_or_default();
-        if current == text {
+        if current == *text {
             continue;
         }
         if mode == "--check" {

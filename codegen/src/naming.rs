@@ -18,38 +18,38 @@ use serde_json::Value;
 use crate::shapes::{Model, Side, Site};
 
 /// The longest type name the generator accepts.
-pub const MAX_NAME: usize = 40;
+pub(crate) const MAX_NAME: usize = 40;
 
 /// A type's module (path segments under `models`) and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Place {
-    pub module: Vec<String>,
-    pub name: String,
+pub(crate) struct Place {
+    pub(crate) module: Vec<String>,
+    pub(crate) name: String,
 }
 
 /// The hand-kept decisions of `spec/overrides.json`.
 #[derive(Debug, Default)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     /// Shape names by any of their definitions' names.
-    pub shapes: BTreeMap<String, String>,
+    pub(crate) shapes: BTreeMap<String, String>,
     /// Union names by their variants' names joined with `|`, sorted.
-    pub unions: BTreeMap<String, String>,
+    pub(crate) unions: BTreeMap<String, String>,
     /// Enum names by their values joined with `|`, sorted.
-    pub enums: BTreeMap<String, String>,
+    pub(crate) enums: BTreeMap<String, String>,
     /// Each resource's stem in operation names (`protein.design` → `ProteinDesign`).
-    pub resources: BTreeMap<String, String>,
+    pub(crate) resources: BTreeMap<String, String>,
     /// Response fields known to be nullable although the schema marks them required, as
     /// `<definition>.<field>`.
-    pub nullable: BTreeSet<String>,
+    pub(crate) nullable: BTreeSet<String>,
     /// Each resource's noun in doc comments (`protein.design` → `protein design run`).
-    pub nouns: BTreeMap<String, String>,
+    pub(crate) nouns: BTreeMap<String, String>,
     /// Doc comments for fields the schema leaves undocumented, by field name.
-    pub docs: BTreeMap<String, String>,
+    pub(crate) docs: BTreeMap<String, String>,
 }
 
 impl Overrides {
     /// Read the overrides file.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let root: Value = serde_json::from_str(text).map_err(|e| format!("overrides: {e}"))?;
         let map = |key: &str| -> Result<BTreeMap<String, String>, String> {
             root.get(key)
@@ -81,14 +81,14 @@ impl Overrides {
 
 /// Every type's place.
 #[derive(Debug, Default)]
-pub struct Names {
-    pub shapes: Vec<Place>,
-    pub unions: Vec<Place>,
-    pub enums: Vec<Place>,
+pub(crate) struct Names {
+    pub(crate) shapes: Vec<Place>,
+    pub(crate) unions: Vec<Place>,
+    pub(crate) enums: Vec<Place>,
 }
 
 /// `snake_case` → `CamelCase`.
-pub fn camel(snake: &str) -> String {
+pub(crate) fn camel(snake: &str) -> String {
     snake
         .split(['_', '-', '.', ' '])
         .filter(|w| !w.is_empty())
@@ -100,7 +100,7 @@ pub fn camel(snake: &str) -> String {
 }
 
 /// The singular of an English plural, for the field names of this API.
-pub fn singular(word: &str) -> String {
+pub(crate) fn singular(word: &str) -> String {
     if let Some(stem) = word.strip_suffix("ies") {
         format!("{stem}y")
     } else if word.ends_with("ss") || word.ends_with("us") || word.ends_with("metrics") {
@@ -175,7 +175,7 @@ fn pick(candidates: &[String]) -> Option<String> {
 
 /// Name every shape, union and enum of `model`; `top` names the shapes an operation uses directly
 /// (its params or response), which have no enclosing class to be named against.
-pub fn name(model: &Model, overrides: &Overrides, top: &BTreeMap<usize, String>) -> (Names, Vec<String>) {
+pub(crate) fn name(model: &Model, overrides: &Overrides, top: &BTreeMap<usize, String>) -> (Names, Vec<String>) {
     let mut names = Names::default();
     for (id, shape) in model.shapes.iter().enumerate() {
         let overridden = shape.defs.iter().find_map(|d| overrides.shapes.get(d)).cloned();
@@ -224,7 +224,8 @@ pub fn name(model: &Model, overrides: &Overrides, top: &BTreeMap<usize, String>)
     (names, problems)
 }
 
-/// A type's sites, as (module, name, site count, first parent shape).
+/// Which list of [`Names`] a type is in.
+#[derive(Clone, Copy)]
 enum Kind {
     Shape,
     Union,
@@ -235,7 +236,8 @@ enum Kind {
 /// others are prefixed with the name of the type they first appear in (`Bond` in a
 /// `GlycanEntity` becomes `GlycanEntityBond`).
 fn disambiguate(model: &Model, names: &mut Names) {
-    let mut taken: BTreeMap<(Vec<String>, String), Vec<(usize, Kind, usize)>> = BTreeMap::new();
+    type Users = Vec<(usize, Kind, usize)>;
+    let mut taken: BTreeMap<(Vec<String>, String), Users> = BTreeMap::new();
     let entries = [
         (Kind::Shape, names.shapes.clone(), model.shapes.iter().map(|s| &s.sites).collect::<Vec<_>>()),
         (Kind::Union, names.unions.clone(), model.unions.iter().map(|u| &u.sites).collect()),
@@ -243,11 +245,6 @@ fn disambiguate(model: &Model, names: &mut Names) {
     ];
     for (kind, places, sites) in entries {
         for (id, (place, sites)) in places.into_iter().zip(sites).enumerate() {
-            let kind = match kind {
-                Kind::Shape => Kind::Shape,
-                Kind::Union => Kind::Union,
-                Kind::Enum => Kind::Enum,
-            };
             taken.entry((place.module, place.name)).or_default().push((sites.len(), kind, id));
         }
     }
@@ -255,7 +252,7 @@ fn disambiguate(model: &Model, names: &mut Names) {
         if users.len() < 2 {
             continue;
         }
-        users.sort_by(|a, b| b.0.cmp(&a.0));
+        users.sort_by_key(|u| std::cmp::Reverse(u.0));
         for (_, kind, id) in users.into_iter().skip(1) {
             let sites = match kind {
                 Kind::Shape => &model.shapes[id].sites,

@@ -4,7 +4,7 @@ use crate::naming::Overrides;
 use crate::schema::Operation;
 
 /// The name of an operation's request type: `StartProteinDesign`, `ListAdmeResults`, ….
-pub fn struct_name(op: &Operation, overrides: &Overrides) -> Result<String, String> {
+pub(crate) fn struct_name(op: &Operation, overrides: &Overrides) -> Result<String, String> {
     let stem = overrides
         .resources
         .get(&op.resource)

@@ -11,34 +11,34 @@ use serde_json::Value;
 
 /// Where an operation's parameters go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
+pub(crate) enum Location {
     Body,
     Query,
 }
 
 /// One compute-plane operation.
 #[derive(Debug, Clone)]
-pub struct Operation {
+pub(crate) struct Operation {
     /// The SDK's dotted resource, e.g. `protein.design`.
-    pub resource: String,
+    pub(crate) resource: String,
     /// The SDK's method, e.g. `list_results`.
-    pub method: String,
+    pub(crate) method: String,
     /// The Go SDK's name, e.g. `Protein.Design.ListResults`.
-    pub go: String,
-    pub http_method: String,
+    pub(crate) go: String,
+    pub(crate) http_method: String,
     /// The path template with `{param}` placeholders.
-    pub path: String,
-    pub path_params: Vec<String>,
+    pub(crate) path: String,
+    pub(crate) path_params: Vec<String>,
     /// The parameters and where they go, if any.
-    pub params: Option<(Location, Ty)>,
+    pub(crate) params: Option<(Location, Ty)>,
     /// The response, or the item of a page.
-    pub response: Ty,
-    pub paginated: bool,
+    pub(crate) response: Ty,
+    pub(crate) paginated: bool,
 }
 
 /// A type as the schema states it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ty {
+pub(crate) enum Ty {
     String,
     DateTime,
     Integer,
@@ -62,34 +62,34 @@ pub enum Ty {
 
 /// A field of an object definition.
 #[derive(Debug, Clone)]
-pub struct Field {
-    pub name: String,
-    pub ty: Ty,
-    pub required: bool,
-    pub description: Option<String>,
+pub(crate) struct Field {
+    pub(crate) name: String,
+    pub(crate) ty: Ty,
+    pub(crate) required: bool,
+    pub(crate) description: Option<String>,
 }
 
 /// An object definition.
 #[derive(Debug, Clone)]
-pub struct Def {
-    pub description: Option<String>,
+pub(crate) struct Def {
+    pub(crate) description: Option<String>,
     /// Required fields in declaration order, then the optional ones by name.
-    pub fields: Vec<Field>,
+    pub(crate) fields: Vec<Field>,
 }
 
 /// The whole snapshot.
 #[derive(Debug)]
-pub struct Snapshot {
-    pub sdk_version: String,
-    pub operations: Vec<Operation>,
-    pub defs: BTreeMap<String, Def>,
+pub(crate) struct Snapshot {
+    pub(crate) sdk_version: String,
+    pub(crate) operations: Vec<Operation>,
+    pub(crate) defs: BTreeMap<String, Def>,
 }
 
 type Result<T> = std::result::Result<T, String>;
 
 impl Snapshot {
     /// Read the snapshot from its JSON text.
-    pub fn parse(text: &str) -> Result<Self> {
+    pub(crate) fn parse(text: &str) -> Result<Self> {
         let root: Value = serde_json::from_str(text).map_err(|e| format!("snapshot: {e}"))?;
         let sdk_version = str_at(&root, &["sdk", "version"])?.to_owned();
         let defs = root["definitions"]
@@ -110,7 +110,7 @@ impl Snapshot {
 
 fn str_at<'a>(value: &'a Value, path: &[&str]) -> Result<&'a str> {
     path.iter()
-        .fold(Some(value), |v, key| v.and_then(|v| v.get(key)))
+        .try_fold(value, |v, key| v.get(key))
         .and_then(Value::as_str)
         .ok_or_else(|| format!("snapshot: `{}` is missing", path.join(".")))
 }

@@ -12,18 +12,18 @@ use serde_json::Value;
 use crate::schema::{Def, Location, Snapshot, Ty};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Side {
+pub(crate) enum Side {
     Request,
     Response,
 }
 
-pub type ShapeId = usize;
-pub type UnionId = usize;
-pub type EnumId = usize;
+pub(crate) type ShapeId = usize;
+pub(crate) type UnionId = usize;
+pub(crate) type EnumId = usize;
 
 /// A type after de-duplication.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Type {
+pub(crate) enum Type {
     String,
     DateTime,
     Integer,
@@ -42,17 +42,17 @@ pub enum Type {
 
 /// A field of a shape.
 #[derive(Debug, Clone)]
-pub struct Field {
-    pub name: String,
-    pub ty: Type,
-    pub required: bool,
-    pub nullable: bool,
-    pub description: Option<String>,
+pub(crate) struct Field {
+    pub(crate) name: String,
+    pub(crate) ty: Type,
+    pub(crate) required: bool,
+    pub(crate) nullable: bool,
+    pub(crate) description: Option<String>,
 }
 
 impl Field {
     /// Whether the field may be missing or `null`.
-    pub fn optional(&self) -> bool {
+    pub(crate) fn optional(&self) -> bool {
         !self.required || self.nullable
     }
 }
@@ -60,39 +60,39 @@ impl Field {
 /// Where a shape, union or enum is used from: the enclosing shape (or none at the top level of
 /// an operation) and the field.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Site {
-    pub parent: Option<ShapeId>,
-    pub field: String,
+pub(crate) struct Site {
+    pub(crate) parent: Option<ShapeId>,
+    pub(crate) field: String,
 }
 
 #[derive(Debug, Clone)]
-pub struct Shape {
-    pub side: Side,
+pub(crate) struct Shape {
+    pub(crate) side: Side,
     /// The definitions merged into this shape, sorted.
-    pub defs: Vec<String>,
-    pub description: Option<String>,
-    pub fields: Vec<Field>,
-    pub sites: BTreeSet<Site>,
+    pub(crate) defs: Vec<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) sites: BTreeSet<Site>,
     /// The SDK resources whose operations reach this shape.
-    pub resources: BTreeSet<String>,
+    pub(crate) resources: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Union {
-    pub side: Side,
+pub(crate) struct Union {
+    pub(crate) side: Side,
     /// The arms, de-duplicated and sorted.
-    pub arms: Vec<Type>,
-    pub sites: BTreeSet<Site>,
-    pub resources: BTreeSet<String>,
+    pub(crate) arms: Vec<Type>,
+    pub(crate) sites: BTreeSet<Site>,
+    pub(crate) resources: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Enum {
-    pub side: Side,
+pub(crate) struct Enum {
+    pub(crate) side: Side,
     /// The values in the schema's order.
-    pub values: Vec<String>,
-    pub sites: BTreeSet<Site>,
-    pub resources: BTreeSet<String>,
+    pub(crate) values: Vec<String>,
+    pub(crate) sites: BTreeSet<Site>,
+    pub(crate) resources: BTreeSet<String>,
 }
 
 /// What is reachable from a shape: the shapes, unions and enums inside it.
@@ -105,18 +105,18 @@ struct Inner {
 
 /// An operation's parameters and response in shape terms.
 #[derive(Debug, Clone)]
-pub struct OpTypes {
-    pub params: Option<(Location, Type)>,
-    pub response: Type,
+pub(crate) struct OpTypes {
+    pub(crate) params: Option<(Location, Type)>,
+    pub(crate) response: Type,
 }
 
 /// Every shape, union and enum of the snapshot, and each operation's types.
 #[derive(Debug, Default)]
-pub struct Model {
-    pub shapes: Vec<Shape>,
-    pub unions: Vec<Union>,
-    pub enums: Vec<Enum>,
-    pub ops: Vec<OpTypes>,
+pub(crate) struct Model {
+    pub(crate) shapes: Vec<Shape>,
+    pub(crate) unions: Vec<Union>,
+    pub(crate) enums: Vec<Enum>,
+    pub(crate) ops: Vec<OpTypes>,
 }
 
 #[derive(Default)]
@@ -134,7 +134,7 @@ struct Builder<'a> {
 }
 
 /// Build the model of `snapshot`.
-pub fn build(snapshot: &Snapshot) -> Result<Model, String> {
+pub(crate) fn build(snapshot: &Snapshot) -> Result<Model, String> {
     let mut b = Builder { defs: snapshot.defs.iter().map(|(k, v)| (k.as_str(), v)).collect(), ..Default::default() };
     for op in &snapshot.operations {
         let resource = op.resource.clone();
@@ -228,9 +228,15 @@ impl<'a> Builder<'a> {
             // A shape first reached from another resource: so is everything inside it.
             let inner = self.inner(id);
             let model = &mut self.model;
-            inner.shapes.iter().for_each(|&s| drop(model.shapes[s].resources.insert(resource.to_owned())));
-            inner.unions.iter().for_each(|&u| drop(model.unions[u].resources.insert(resource.to_owned())));
-            inner.enums.iter().for_each(|&e| drop(model.enums[e].resources.insert(resource.to_owned())));
+            for &s in &inner.shapes {
+                model.shapes[s].resources.insert(resource.to_owned());
+            }
+            for &u in &inner.unions {
+                model.unions[u].resources.insert(resource.to_owned());
+            }
+            for &e in &inner.enums {
+                model.enums[e].resources.insert(resource.to_owned());
+            }
         }
         Ok(id)
     }
@@ -242,17 +248,13 @@ impl<'a> Builder<'a> {
         while let Some(ty) = todo.pop() {
             match ty {
                 Type::Array(inner) | Type::Map(inner) => todo.push(inner),
-                Type::Struct(s) => {
-                    if found.shapes.insert(*s) {
-                        todo.extend(self.model.shapes[*s].fields.iter().map(|f| &f.ty));
-                    }
+                Type::Struct(s) if found.shapes.insert(*s) => {
+                    todo.extend(self.model.shapes[*s].fields.iter().map(|f| &f.ty));
                 }
-                Type::Union(u) => {
-                    if found.unions.insert(*u) {
-                        todo.extend(self.model.unions[*u].arms.iter());
-                    }
+                Type::Union(u) if found.unions.insert(*u) => todo.extend(self.model.unions[*u].arms.iter()),
+                Type::Enum(e) => {
+                    found.enums.insert(*e);
                 }
-                Type::Enum(e) => drop(found.enums.insert(*e)),
                 _ => {}
             }
         }

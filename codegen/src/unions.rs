@@ -14,7 +14,7 @@ use crate::shapes::{Field, Model, ShapeId, Type};
 
 /// How to pick among some of a union's arms (indices into its arm list).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// This arm.
     Arm(usize),
     /// By the string at `field`: each value leads to a decision; `absent` when the field is not
@@ -43,7 +43,7 @@ fn struct_of(arm: &Type) -> Option<ShapeId> {
 }
 
 /// Decide among `arms` of a union.
-pub fn decide(model: &Model, arms: &[Type]) -> Result<Decision, String> {
+pub(crate) fn decide(model: &Model, arms: &[Type]) -> Result<Decision, String> {
     if arms.iter().all(|a| struct_of(a).is_none()) {
         return json_kind(arms);
     }
@@ -93,7 +93,11 @@ fn by_tag(model: &Model, shapes: &[ShapeId], members: &[usize], used: &BTreeSet<
         let mut absent = Vec::new();
         for &m in members {
             match model.shapes[shapes[m]].fields.iter().find(|f| f.name == field).and_then(|f| tag_values(model, f)) {
-                Some(values) => values.into_iter().for_each(|v| drop(by_value.entry(v).or_default().insert(m))),
+                Some(values) => {
+                    for v in values {
+                        by_value.entry(v).or_default().insert(m);
+                    }
+                }
                 None => absent.push(m),
             }
         }

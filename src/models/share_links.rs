@@ -287,19 +287,19 @@ impl<'de> Deserialize<'de> for BinderChain {
 #[non_exhaustive]
 pub enum Pipeline {
     /// A [`Run`].
-    ProteinDesign(Run),
+    ProteinDesign(Box<Run>),
     /// A [`Run`].
-    ProteinLibraryScreen(crate::models::protein::library_screen::Run),
+    ProteinLibraryScreen(Box<crate::models::protein::library_screen::Run>),
     /// A [`Run`].
-    SequenceRedesign(crate::models::protein::sequence_redesign::Run),
+    SequenceRedesign(Box<crate::models::protein::sequence_redesign::Run>),
     /// A [`ProteinRedesignRun`].
-    ProteinRedesignRun(ProteinRedesignRun),
+    ProteinRedesignRun(Box<ProteinRedesignRun>),
     /// A [`Run`].
-    SmallMoleculeDesign(crate::models::small_molecule::design::Run),
+    SmallMoleculeDesign(Box<crate::models::small_molecule::design::Run>),
     /// A [`Run`].
-    SmallMoleculeLibraryScreen(crate::models::small_molecule::library_screen::Run),
+    SmallMoleculeLibraryScreen(Box<crate::models::small_molecule::library_screen::Run>),
     /// A [`Run`].
-    Explore(crate::models::small_molecule::explore::Run),
+    Explore(Box<crate::models::small_molecule::explore::Run>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
 }
@@ -309,34 +309,34 @@ impl<'de> Deserialize<'de> for Pipeline {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "pipeline") {
             Tag::Is("boltz-protein-redesign") => match tag(&value, "pipeline_version") {
-                Tag::Is("v2026-03-01") => Self::ProteinRedesignRun(arm(value)?),
-                Tag::Is("v2026-07-14") => Self::SequenceRedesign(arm(value)?),
+                Tag::Is("v2026-03-01") => Self::ProteinRedesignRun(Box::new(arm(value)?)),
+                Tag::Is("v2026-07-14") => Self::SequenceRedesign(Box::new(arm(value)?)),
                 _ => Self::Unknown(value),
             },
             Tag::Is("boltzmol") => {
                 if has(&value, &["input", "num_molecules"])
                     || has(&value, &["progress", "num_molecules_generated"])
                 {
-                    Self::SmallMoleculeDesign(arm(value)?)
+                    Self::SmallMoleculeDesign(Box::new(arm(value)?))
                 } else if has(&value, &["input", "molecules"])
                     || has(&value, &["progress", "num_molecules_screened"])
                 {
-                    Self::SmallMoleculeLibraryScreen(arm(value)?)
+                    Self::SmallMoleculeLibraryScreen(Box::new(arm(value)?))
                 } else if has(&value, &["input", "budget"])
                     || has(&value, &["progress", "num_molecules_scored"])
                 {
-                    Self::Explore(arm(value)?)
+                    Self::Explore(Box::new(arm(value)?))
                 } else {
                     Self::Unknown(value)
                 }
             }
             Tag::Is("boltzprot") => {
                 if has(&value, &["progress", "num_proteins_generated"]) {
-                    Self::ProteinDesign(arm(value)?)
+                    Self::ProteinDesign(Box::new(arm(value)?))
                 } else if has(&value, &["input", "proteins"])
                     || has(&value, &["progress", "num_proteins_failed"])
                 {
-                    Self::ProteinLibraryScreen(arm(value)?)
+                    Self::ProteinLibraryScreen(Box::new(arm(value)?))
                 } else {
                     Self::Unknown(value)
                 }
@@ -351,9 +351,9 @@ impl<'de> Deserialize<'de> for Pipeline {
 #[non_exhaustive]
 pub enum Prediction {
     /// A [`Prediction`].
-    Adme(crate::models::predictions::adme::Prediction),
+    Adme(Box<crate::models::predictions::adme::Prediction>),
     /// A [`Prediction`].
-    StructureAndBinding(crate::models::predictions::structure_and_binding::Prediction),
+    StructureAndBinding(Box<crate::models::predictions::structure_and_binding::Prediction>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
 }
@@ -362,8 +362,8 @@ impl<'de> Deserialize<'de> for Prediction {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "model") {
-            Tag::Is("adme-v1") => Self::Adme(arm(value)?),
-            Tag::Is("boltz-2.1") => Self::StructureAndBinding(arm(value)?),
+            Tag::Is("adme-v1") => Self::Adme(Box::new(arm(value)?)),
+            Tag::Is("boltz-2.1") => Self::StructureAndBinding(Box::new(arm(value)?)),
             _ => Self::Unknown(value),
         })
     }

@@ -295,7 +295,7 @@ pub enum CustomFilter {
     /// A [`LipinskiFilter`].
     Lipinski(LipinskiFilter),
     /// A [`RdkitDescriptorFilter`].
-    RdkitDescriptor(RdkitDescriptorFilter),
+    RdkitDescriptor(Box<RdkitDescriptorFilter>),
     /// A [`SmartsCustomFilter`].
     SmartsCustom(SmartsCustomFilter),
     /// A [`SmartsCatalogFilter`].
@@ -311,7 +311,7 @@ impl<'de> Deserialize<'de> for CustomFilter {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
             Tag::Is("lipinski_filter") => Self::Lipinski(arm(value)?),
-            Tag::Is("rdkit_descriptor_filter") => Self::RdkitDescriptor(arm(value)?),
+            Tag::Is("rdkit_descriptor_filter") => Self::RdkitDescriptor(Box::new(arm(value)?)),
             Tag::Is("smarts_catalog_filter") => Self::SmartsCatalog(arm(value)?),
             Tag::Is("smarts_custom_filter") => Self::SmartsCustom(arm(value)?),
             Tag::Is("smiles_regex_filter") => Self::SmilesRegex(arm(value)?),

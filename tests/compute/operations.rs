@@ -5,13 +5,13 @@ use boltz_api::endpoint::Endpoint;
 use boltz_api::pagination::Paginated;
 
 /// One typed operation.
-pub struct Operation {
-    pub name: &'static str,
-    pub method: http::Method,
-    pub path: &'static str,
-    pub paginated: bool,
+pub(crate) struct Operation {
+    pub(crate) name: &'static str,
+    pub(crate) method: http::Method,
+    pub(crate) path: &'static str,
+    pub(crate) paginated: bool,
     /// Decode a response (for a paginated operation, one item).
-    pub decode: fn(&str) -> Result<(), String>,
+    pub(crate) decode: fn(&str) -> Result<(), String>,
 }
 
 fn response<E: Endpoint>(json: &str) -> Result<(), String> {
@@ -23,7 +23,7 @@ fn item<E: Paginated>(json: &str) -> Result<(), String> {
 }
 
 /// Every operation, by name.
-pub fn operations() -> Vec<Operation> {
+pub(crate) fn operations() -> Vec<Operation> {
     vec![
         Operation { name: "predictions.adme.delete_data", method: <boltz_api::api::predictions::adme::DeleteAdmeData as Endpoint>::META.method, path: <boltz_api::api::predictions::adme::DeleteAdmeData as Endpoint>::META.path_template, paginated: false, decode: response::<boltz_api::api::predictions::adme::DeleteAdmeData> },
         Operation { name: "predictions.adme.estimate_cost", method: <boltz_api::api::predictions::adme::EstimateAdmeCost as Endpoint>::META.method, path: <boltz_api::api::predictions::adme::EstimateAdmeCost as Endpoint>::META.path_template, paginated: false, decode: response::<boltz_api::api::predictions::adme::EstimateAdmeCost> },

@@ -9,7 +9,7 @@ use crate::shapes::{Field, ShapeId, Side, Type};
 use crate::unions::Decision;
 
 /// Every model module's file text, by module path.
-pub fn files(cx: &Context<'_>) -> BTreeMap<Vec<String>, String> {
+pub(crate) fn files(cx: &Context<'_>) -> BTreeMap<Vec<String>, String> {
     let mut modules: BTreeMap<Vec<String>, Items> = BTreeMap::new();
     for (id, place) in cx.names.shapes.iter().enumerate() {
         if cx.emitted_shape(id) {
@@ -128,7 +128,7 @@ fn open_enum(cx: &Context<'_>, id: usize) -> String {
     out
 }
 
-pub fn field_doc(cx: &Context<'_>, field: &Field) -> String {
+pub(crate) fn field_doc(cx: &Context<'_>, field: &Field) -> String {
     match (&field.description, cx.overrides.docs.get(&field.name)) {
         (Some(text), _) | (None, Some(text)) => doc(text, "    "),
         (None, None) => format!("    /// `{}`.\n", field.name),
@@ -163,7 +163,7 @@ fn response_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> 
 }
 
 /// How a request builder takes a value: the parameter type and the expression that stores it.
-pub fn argument(imports: &mut Imports<'_>, ty: &Type, var: &str) -> (String, String) {
+pub(crate) fn argument(imports: &mut Imports<'_>, ty: &Type, var: &str) -> (String, String) {
     match ty {
         Type::String | Type::Const(_) => ("impl Into<String>".to_owned(), format!("{var}.into()")),
         Type::Array(inner) => match inner.as_ref() {
@@ -190,7 +190,7 @@ fn request_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> S
 
 /// A request type named `name` with the doc comment `docs`: private fields, `new` with the
 /// required ones, a setter for each optional one; constants are filled in.
-pub fn request_struct_as(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId, name: &str, docs: &str) -> String {
+pub(crate) fn request_struct_as(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId, name: &str, docs: &str) -> String {
     let shape = &cx.model.shapes[id];
     let name = name.to_owned();
     let serialize = imports.item("serde::Serialize");
@@ -260,7 +260,7 @@ fn setter(cx: &Context<'_>, imports: &mut Imports<'_>, field: &Field, ident: &st
 }
 
 /// The variants of a union: the Rust name and the type of each arm.
-pub fn variants(cx: &Context<'_>, id: usize) -> Vec<(String, Type)> {
+pub(crate) fn variants(cx: &Context<'_>, id: usize) -> Vec<(String, Type)> {
     let union = &cx.model.unions[id];
     let decision = cx.decisions.get(&id);
     // A variant reached by one identifier-like tag value is named after it.
@@ -299,6 +299,34 @@ pub fn variants(cx: &Context<'_>, id: usize) -> Vec<(String, Type)> {
     }
     strip_common_suffix(&mut names);
     names.into_iter().zip(union.arms.iter().cloned()).collect()
+}
+
+/// A rough size in bytes of a type's Rust value, enough to spot union arms far larger than
+/// their siblings (clippy's `large_enum_variant`), which are boxed.
+fn size(cx: &Context<'_>, ty: &Type, optional: bool) -> usize {
+    let inner = match ty {
+        Type::String | Type::Const(_) | Type::Array(_) | Type::Map(_) | Type::Enum(_) => 24,
+        Type::Integer | Type::Number | Type::ConstTrue | Type::Boolean => 8,
+        Type::DateTime => 16,
+        Type::Any => 32,
+        Type::Struct(id) => cx.model.shapes[*id].fields.iter().map(|f| size(cx, &f.ty, f.optional())).sum::<usize>().max(8),
+        Type::Union(id) => {
+            let boxed = boxed_arms(cx, *id);
+            let arms = cx.model.unions[*id].arms.iter().enumerate();
+            8 + arms.map(|(i, a)| if boxed.contains(&i) { 8 } else { size(cx, a, false) }).max().unwrap_or(0)
+        }
+    };
+    if optional { inner + 8 } else { inner }
+}
+
+/// The arms of a union stored in a `Box`: those over 256 bytes when a sibling is much smaller.
+pub(crate) fn boxed_arms(cx: &Context<'_>, id: usize) -> BTreeSet<usize> {
+    let union = &cx.model.unions[id];
+    let sizes: Vec<usize> = union.arms.iter().map(|a| size(cx, a, false)).collect();
+    // A response union also has its `Unknown(Value)` arm.
+    let unknown = if union.side == Side::Response { 32 } else { usize::MAX };
+    let smallest = sizes.iter().copied().min().unwrap_or(0).min(unknown);
+    sizes.iter().enumerate().filter(|(_, s)| **s > 256 && **s > smallest + 128).map(|(i, _)| i).collect()
 }
 
 /// `PolymerAtom`, `CcdAtom` → `Polymer`, `Ccd`: the shared last word says nothing.
@@ -349,12 +377,14 @@ fn response_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Str
     let deserialize = imports.item("serde::Deserialize");
     let deserializer = imports.item("serde::Deserializer");
     let variants = variants(cx, id);
+    let boxed = boxed_arms(cx, id);
     let mut out = union_doc(cx, id);
     out.push_str(&format!("#[derive(Debug, Clone)]\n#[non_exhaustive]\npub enum {name} {{\n"));
-    for (variant, ty) in &variants {
+    for (i, (variant, ty)) in variants.iter().enumerate() {
         out.push_str(&arm_doc(cx, ty));
         match ty {
             Type::Const(_) => out.push_str(&format!("    {variant},\n")),
+            other if boxed.contains(&i) => out.push_str(&format!("    {variant}(Box<{}>),\n", imports.ty(other))),
             other => out.push_str(&format!("    {variant}({}),\n", imports.ty(other))),
         }
     }
@@ -375,7 +405,7 @@ fn response_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Str
     }
     out.push_str(&format!(
         "impl<'de> {deserialize}<'de> for {name} {{\n    fn deserialize<D: {deserializer}<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        let value = {value}::deserialize(deserializer)?;\n        Ok({})\n    }}\n}}\n\n",
-        decision_expr(decision, &variants, "        ")
+        decision_expr(decision, &variants, &boxed, "        ")
     ));
     out
 }
@@ -397,25 +427,26 @@ fn has_presence(d: &Decision) -> bool {
     }
 }
 
-fn construct(variants: &[(String, Type)], arm: usize) -> String {
+fn construct(variants: &[(String, Type)], boxed: &BTreeSet<usize>, arm: usize) -> String {
     let (variant, ty) = &variants[arm];
     match ty {
         Type::Const(_) => format!("Self::{variant}"),
+        _ if boxed.contains(&arm) => format!("Self::{variant}(Box::new(arm(value)?))"),
         _ => format!("Self::{variant}(arm(value)?)"),
     }
 }
 
-fn decision_expr(decision: &Decision, variants: &[(String, Type)], indent: &str) -> String {
+fn decision_expr(decision: &Decision, variants: &[(String, Type)], boxed: &BTreeSet<usize>, indent: &str) -> String {
     let inner = format!("{indent}    ");
     match decision {
-        Decision::Arm(arm) => construct(variants, *arm),
+        Decision::Arm(arm) => construct(variants, boxed, *arm),
         Decision::Tag { field, cases, absent } => {
             let mut out = format!("match tag(&value, \"{field}\") {{\n");
             for (tag_value, next) in cases {
-                out.push_str(&format!("{inner}Tag::Is(\"{tag_value}\") => {},\n", decision_expr(next, variants, &inner)));
+                out.push_str(&format!("{inner}Tag::Is(\"{tag_value}\") => {},\n", decision_expr(next, variants, boxed, &inner)));
             }
             if let Some(absent) = absent {
-                out.push_str(&format!("{inner}Tag::Absent => {},\n", decision_expr(absent, variants, &inner)));
+                out.push_str(&format!("{inner}Tag::Absent => {},\n", decision_expr(absent, variants, boxed, &inner)));
             }
             out.push_str(&format!("{inner}_ => Self::Unknown(value),\n{indent}}}"));
             out
@@ -428,19 +459,19 @@ fn decision_expr(decision: &Decision, variants: &[(String, Type)], indent: &str)
                     .map(|p| format!("has(&value, &[{}])", p.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")))
                     .collect::<Vec<_>>()
                     .join(" || ");
-                out.push_str(&format!("if {test} {{\n{inner}{}\n{indent}}} else ", construct(variants, *arm)));
+                out.push_str(&format!("if {test} {{\n{inner}{}\n{indent}}} else ", construct(variants, boxed, *arm)));
             }
-            let last = otherwise.map_or_else(|| "Self::Unknown(value)".to_owned(), |arm| construct(variants, arm));
+            let last = otherwise.map_or_else(|| "Self::Unknown(value)".to_owned(), |arm| construct(variants, boxed, arm));
             out.push_str(&format!("{{\n{inner}{last}\n{indent}}}"));
             out
         }
         Decision::Json { constants, array } => {
             let mut out = "match &value {\n".to_owned();
             for (constant, arm) in constants {
-                out.push_str(&format!("{inner}Value::String(s) if s == \"{constant}\" => {},\n", construct(variants, *arm)));
+                out.push_str(&format!("{inner}Value::String(s) if s == \"{constant}\" => {},\n", construct(variants, boxed, *arm)));
             }
             if let Some(arm) = array {
-                out.push_str(&format!("{inner}Value::Array(_) => {},\n", construct(variants, *arm)));
+                out.push_str(&format!("{inner}Value::Array(_) => {},\n", construct(variants, boxed, *arm)));
             }
             out.push_str(&format!("{inner}_ => Self::Unknown(value),\n{indent}}}"));
             out
@@ -459,16 +490,19 @@ fn request_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Stri
     } else {
         out.push_str(&format!("#[derive(Debug, Clone, {serialize})]\n#[serde(untagged)]\npub enum {name} {{\n"));
     }
+    let boxed = boxed_arms(cx, id);
     let mut froms = String::new();
-    for (variant, ty) in &variants {
+    for (i, (variant, ty)) in variants.iter().enumerate() {
         out.push_str(&arm_doc(cx, ty));
         match ty {
             Type::Const(_) => out.push_str(&format!("    {variant},\n")),
             other => {
                 let inner = imports.ty(other);
-                out.push_str(&format!("    {variant}({inner}),\n"));
+                let (stored, value) =
+                    if boxed.contains(&i) { (format!("Box<{inner}>"), "Box::new(value)") } else { (inner.clone(), "value") };
+                out.push_str(&format!("    {variant}({stored}),\n"));
                 froms.push_str(&format!(
-                    "impl From<{inner}> for {name} {{\n    fn from(value: {inner}) -> Self {{\n        Self::{variant}(value)\n    }}\n}}\n\n"
+                    "impl From<{inner}> for {name} {{\n    fn from(value: {inner}) -> Self {{\n        Self::{variant}({value})\n    }}\n}}\n\n"
                 ));
             }
         }

@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::naming::{Names, Place, camel};
-use crate::shapes::{Side, Type};
+use crate::shapes::Type;
 
 /// Rust keywords that the API uses as field names.
 const KEYWORDS: [&str; 8] = ["type", "ref", "match", "mod", "move", "use", "loop", "self"];
 
 /// The Rust name of a JSON field: `type` reads better as `kind`, other keywords are raw.
-pub fn field_ident(name: &str) -> String {
+pub(crate) fn field_ident(name: &str) -> String {
     match name {
         "type" => "kind".to_owned(),
         k if KEYWORDS.contains(&k) => format!("r#{k}"),
@@ -19,7 +19,7 @@ pub fn field_ident(name: &str) -> String {
 
 /// A JSON value as a Rust variant name: `ligand_ccd` → `LigandCcd`, `chemical/x-cif` →
 /// `ChemicalXCif`, `PAINS_A` → `PainsA`.
-pub fn variant_ident(value: &str) -> String {
+pub(crate) fn variant_ident(value: &str) -> String {
     let words: Vec<String> = value
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -34,7 +34,7 @@ pub fn variant_ident(value: &str) -> String {
 
 /// A description as doc-comment lines at `indent`, with brackets and angle brackets escaped so
 /// rustdoc reads them as text.
-pub fn doc(text: &str, indent: &str) -> String {
+pub(crate) fn doc(text: &str, indent: &str) -> String {
     let mut out = String::new();
     let text = text.trim();
     for line in text.lines() {
@@ -49,7 +49,7 @@ pub fn doc(text: &str, indent: &str) -> String {
 }
 
 /// The Rust path of every type a file refers to, and the `use` lines that make them short.
-pub struct Imports<'a> {
+pub(crate) struct Imports<'a> {
     module: &'a [String],
     names: &'a Names,
     /// Short names in scope: the file's own types and what it imports.
@@ -59,20 +59,20 @@ pub struct Imports<'a> {
 
 impl<'a> Imports<'a> {
     /// Imports for the file of `module`, whose own types are `local`.
-    pub fn new(module: &'a [String], names: &'a Names, local: impl IntoIterator<Item = String>) -> Self {
+    pub(crate) fn new(module: &'a [String], names: &'a Names, local: impl IntoIterator<Item = String>) -> Self {
         let taken = local.into_iter().map(|n| (n, None)).collect();
         Self { module, names, taken, uses: BTreeSet::new() }
     }
 
     /// Bring in an item by path (`serde::Serialize`); returns its short name.
-    pub fn item(&mut self, path: &str) -> String {
+    pub(crate) fn item(&mut self, path: &str) -> String {
         let name = path.rsplit("::").next().unwrap_or(path).to_owned();
         self.uses.insert(path.to_owned());
         name
     }
 
     /// How this file names a generated type.
-    pub fn place(&mut self, place: &Place) -> String {
+    pub(crate) fn place(&mut self, place: &Place) -> String {
         if place.module == self.module {
             return place.name.clone();
         }
@@ -88,7 +88,7 @@ impl<'a> Imports<'a> {
     }
 
     /// The Rust type of `ty`; response types are owned, request types too.
-    pub fn ty(&mut self, ty: &Type) -> String {
+    pub(crate) fn ty(&mut self, ty: &Type) -> String {
         match ty {
             Type::String | Type::Const(_) => "String".to_owned(),
             Type::ConstTrue | Type::Boolean => "bool".to_owned(),
@@ -99,10 +99,7 @@ impl<'a> Imports<'a> {
             }
             Type::Integer => "i64".to_owned(),
             Type::Number => "f64".to_owned(),
-            Type::Any => {
-                let value = self.item("serde_json::Value");
-                value
-            }
+            Type::Any => self.item("serde_json::Value"),
             Type::Array(inner) => format!("Vec<{}>", self.ty(inner)),
             Type::Map(inner) => {
                 let map = self.item("std::collections::BTreeMap");
@@ -115,7 +112,7 @@ impl<'a> Imports<'a> {
     }
 
     /// The `use` lines, one per module, then a blank line.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut by_module: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for path in &self.uses {
             let (module, item) = path.rsplit_once("::").unwrap_or(("", path));
@@ -133,15 +130,6 @@ impl<'a> Imports<'a> {
         }
         out
     }
-}
-
-/// The module of a side's types for an SDK resource: `protein.design` → `protein::design`.
-pub fn resource_module(resource: &str, side: Side) -> Vec<String> {
-    let mut module: Vec<String> = resource.split('.').map(str::to_owned).collect();
-    if side == Side::Request {
-        module.push("params".to_owned());
-    }
-    module
 }
 
 #[cfg(test)]

@@ -852,7 +852,7 @@ pub enum DesignResult {
     /// A [`LegacyDesignResult`].
     LegacyDesignResult(LegacyDesignResult),
     /// A [`BinderDesignResult`].
-    Binder(BinderDesignResult),
+    Binder(Box<BinderDesignResult>),
     /// A [`GenericDesignResult`].
     Generic(GenericDesignResult),
     /// A kind this version of the crate does not know, kept as JSON.
@@ -863,7 +863,7 @@ impl<'de> Deserialize<'de> for DesignResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("binder") => Self::Binder(arm(value)?),
+            Tag::Is("binder") => Self::Binder(Box::new(arm(value)?)),
             Tag::Is("generic") => Self::Generic(arm(value)?),
             Tag::Absent => Self::LegacyDesignResult(arm(value)?),
             _ => Self::Unknown(value),
@@ -1121,9 +1121,9 @@ impl<'de> Deserialize<'de> for GenericDesignRunEntity {
 #[non_exhaustive]
 pub enum DesignRun {
     /// A [`LegacyDesignRun`].
-    LegacyDesignRun(LegacyDesignRun),
+    LegacyDesignRun(Box<LegacyDesignRun>),
     /// A [`BinderDesignRun`].
-    Binder(BinderDesignRun),
+    Binder(Box<BinderDesignRun>),
     /// A [`GenericDesignRun`].
     Generic(GenericDesignRun),
     /// A kind this version of the crate does not know, kept as JSON.
@@ -1134,9 +1134,9 @@ impl<'de> Deserialize<'de> for DesignRun {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("binder") => Self::Binder(arm(value)?),
+            Tag::Is("binder") => Self::Binder(Box::new(arm(value)?)),
             Tag::Is("generic") => Self::Generic(arm(value)?),
-            Tag::Absent => Self::LegacyDesignRun(arm(value)?),
+            Tag::Absent => Self::LegacyDesignRun(Box::new(arm(value)?)),
             _ => Self::Unknown(value),
         })
     }

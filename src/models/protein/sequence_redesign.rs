@@ -208,7 +208,7 @@ pub struct Run {
 #[non_exhaustive]
 pub enum RedesignResult {
     /// A [`BinderDesignResult`].
-    Binder(BinderDesignResult),
+    Binder(Box<BinderDesignResult>),
     /// A [`GenericDesignResult`].
     Generic(GenericDesignResult),
     /// A kind this version of the crate does not know, kept as JSON.
@@ -219,7 +219,7 @@ impl<'de> Deserialize<'de> for RedesignResult {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("binder") => Self::Binder(arm(value)?),
+            Tag::Is("binder") => Self::Binder(Box::new(arm(value)?)),
             Tag::Is("generic") => Self::Generic(arm(value)?),
             _ => Self::Unknown(value),
         })

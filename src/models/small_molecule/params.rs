@@ -407,7 +407,7 @@ pub enum CustomFilter {
     /// A [`LipinskiFilter`].
     Lipinski(LipinskiFilter),
     /// A [`RdkitDescriptorFilter`].
-    RdkitDescriptor(RdkitDescriptorFilter),
+    RdkitDescriptor(Box<RdkitDescriptorFilter>),
     /// A [`SmartsCustomFilter`].
     SmartsCustom(SmartsCustomFilter),
     /// A [`SmartsCatalogFilter`].
@@ -424,7 +424,7 @@ impl From<LipinskiFilter> for CustomFilter {
 
 impl From<RdkitDescriptorFilter> for CustomFilter {
     fn from(value: RdkitDescriptorFilter) -> Self {
-        Self::RdkitDescriptor(value)
+        Self::RdkitDescriptor(Box::new(value))
     }
 }
 

@@ -354,7 +354,7 @@ impl From<Boltz2EmptyMsa> for Msa {
 #[serde(untagged)]
 pub enum Entity {
     /// A [`Boltz2ProteinEntity`].
-    Protein(Boltz2ProteinEntity),
+    Protein(Box<Boltz2ProteinEntity>),
     /// A [`RnaEntity`].
     Rna(RnaEntity),
     /// A [`DnaEntity`].
@@ -369,7 +369,7 @@ pub enum Entity {
 
 impl From<Boltz2ProteinEntity> for Entity {
     fn from(value: Boltz2ProteinEntity) -> Self {
-        Self::Protein(value)
+        Self::Protein(Box::new(value))
     }
 }
 

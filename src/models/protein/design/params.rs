@@ -1296,7 +1296,7 @@ impl From<FusionProteinEntity> for GenericDesignRunEntity {
 #[serde(untagged)]
 pub enum DesignRun {
     /// A [`LegacyDesignRun`].
-    LegacyDesignRun(LegacyDesignRun),
+    LegacyDesignRun(Box<LegacyDesignRun>),
     /// A [`BinderDesignRun`].
     Binder(BinderDesignRun),
     /// A [`GenericDesignRun`].
@@ -1305,7 +1305,7 @@ pub enum DesignRun {
 
 impl From<LegacyDesignRun> for DesignRun {
     fn from(value: LegacyDesignRun) -> Self {
-        Self::LegacyDesignRun(value)
+        Self::LegacyDesignRun(Box::new(value))
     }
 }
 
