@@ -11,14 +11,16 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 fn snapshot() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/compute.schema.json")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/compute.schema.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
 #[test]
 fn every_operation_of_the_snapshot_has_a_typed_request() {
     let snapshot = snapshot();
-    let table: BTreeMap<&str, operations::Operation> = operations::operations().into_iter().map(|op| (op.name, op)).collect();
+    let table: BTreeMap<&str, operations::Operation> =
+        operations::operations().into_iter().map(|op| (op.name, op)).collect();
     let ops = snapshot["operations"].as_array().unwrap();
     assert_eq!(ops.len(), 61);
     for op in ops {
@@ -71,7 +73,11 @@ impl Samples<'_> {
             };
         }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-            return if self.mode == Mode::Unknown { json!("zz_new_value") } else { values[self.arm % values.len()].clone() };
+            return if self.mode == Mode::Unknown {
+                json!("zz_new_value")
+            } else {
+                values[self.arm % values.len()].clone()
+            };
         }
         match (schema["type"].as_str(), schema["format"].as_str()) {
             (Some("string"), Some("date-time")) => json!("2026-01-02T03:04:05.678Z"),
@@ -91,8 +97,9 @@ impl Samples<'_> {
     }
 
     fn object(&self, schema: &Value) -> Value {
-        let required: Vec<&str> =
-            schema["required"].as_array().map_or(Vec::new(), |r| r.iter().filter_map(Value::as_str).collect());
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map_or(Vec::new(), |r| r.iter().filter_map(Value::as_str).collect());
         let mut object = Map::new();
         for (name, field) in schema["properties"].as_object().unwrap() {
             if self.mode == Mode::Required && !required.contains(&name.as_str()) {
@@ -111,7 +118,8 @@ impl Samples<'_> {
 fn every_response_decodes_json_made_from_the_schema() {
     let snapshot = snapshot();
     let defs = snapshot["definitions"].as_object().unwrap();
-    let table: BTreeMap<&str, operations::Operation> = operations::operations().into_iter().map(|op| (op.name, op)).collect();
+    let table: BTreeMap<&str, operations::Operation> =
+        operations::operations().into_iter().map(|op| (op.name, op)).collect();
     let mut decoded = 0;
     for op in snapshot["operations"].as_array().unwrap() {
         let name = format!("{}.{}", op["resource"].as_str().unwrap(), op["method"].as_str().unwrap());
@@ -122,7 +130,10 @@ fn every_response_decodes_json_made_from_the_schema() {
                 let sample = Samples { defs, mode, arm }.value(&op["response"]["schema"]);
                 let text = sample.to_string();
                 if let Err(e) = decode(&text) {
-                    panic!("{name} ({}) did not decode: {e}\n{text}", ["required", "full", "nulls", "unknown"][mode as usize]);
+                    panic!(
+                        "{name} ({}) did not decode: {e}\n{text}",
+                        ["required", "full", "nulls", "unknown"][mode as usize]
+                    );
                 }
                 decoded += 1;
             }

@@ -47,8 +47,10 @@ fn main() -> ExitCode {
 
 fn run(mode: &str) -> Result<(), Vec<String>> {
     let root = root();
-    let snapshot = Snapshot::parse(&read(&root.join("spec/compute.schema.json")).map_err(|e| vec![e])?).map_err(|e| vec![e])?;
-    let overrides = Overrides::parse(&read(&root.join("spec/overrides.json")).map_err(|e| vec![e])?).map_err(|e| vec![e])?;
+    let snapshot = Snapshot::parse(&read(&root.join("spec/compute.schema.json")).map_err(|e| vec![e])?)
+        .map_err(|e| vec![e])?;
+    let overrides = Overrides::parse(&read(&root.join("spec/overrides.json")).map_err(|e| vec![e])?)
+        .map_err(|e| vec![e])?;
     let model = shapes::build(&snapshot).map_err(|e| vec![e])?;
     let mut top = BTreeMap::new();
     for (op, types) in snapshot.operations.iter().zip(&model.ops) {
@@ -105,8 +107,10 @@ fn run(mode: &str) -> Result<(), Vec<String>> {
     let readme = read(&root.join("README.md")).map_err(|e| vec![e])?;
     let readme = emit::ops::readme(&cx, &snapshot.operations, &readme).map_err(|e| vec![e])?;
     let mut stale = Vec::new();
-    let formatted: Result<Vec<(PathBuf, String)>, Vec<String>> =
-        files.iter().map(|(path, text)| Ok((path.clone(), emit::format(&root, text).map_err(|e| vec![e])?))).collect();
+    let formatted: Result<Vec<(PathBuf, String)>, Vec<String>> = files
+        .iter()
+        .map(|(path, text)| Ok((path.clone(), emit::format(&root, text).map_err(|e| vec![e])?)))
+        .collect();
     let mut formatted = formatted?;
     formatted.push((PathBuf::from("README.md"), readme));
     for (path, text) in &formatted {

@@ -57,7 +57,9 @@ impl Overrides {
                 .ok_or_else(|| format!("overrides: `{key}` is missing"))?
                 .iter()
                 .filter(|(k, _)| !k.starts_with("//"))
-                .map(|(k, v)| Ok((k.clone(), v.as_str().ok_or_else(|| format!("overrides: {key}.{k}"))?.to_owned())))
+                .map(|(k, v)| {
+                    Ok((k.clone(), v.as_str().ok_or_else(|| format!("overrides: {key}.{k}"))?.to_owned()))
+                })
                 .collect()
         };
         let nullable = root
@@ -126,7 +128,10 @@ fn local_name(def: &str, parent: &str, field: &str) -> Option<String> {
     let parent = unqualified(parent);
     let parent = parent.strip_suffix("Response").filter(|p| def.starts_with(*p)).unwrap_or(parent);
     let rest = def.strip_prefix(parent).filter(|r| !r.is_empty())?;
-    let rest = rest.strip_prefix("Response").filter(|r| r.starts_with(|c: char| c.is_ascii_uppercase())).unwrap_or(rest);
+    let rest = rest
+        .strip_prefix("Response")
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_uppercase()))
+        .unwrap_or(rest);
     let field_name = camel(field.trim_end_matches(|c: char| c.is_ascii_digit()));
     let field_one = camel(&singular(field.trim_end_matches(|c: char| c.is_ascii_digit())));
     for stem in [camel(field), field_name, field_one.clone()] {
@@ -170,12 +175,19 @@ fn pick(candidates: &[String]) -> Option<String> {
     for c in candidates.iter().filter(|c| c.starts_with(|ch: char| ch.is_ascii_uppercase())) {
         *counts.entry(c).or_default() += 1;
     }
-    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())).then(b.0.cmp(a.0))).map(|(c, _)| c.clone())
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())).then(b.0.cmp(a.0)))
+        .map(|(c, _)| c.clone())
 }
 
 /// Name every shape, union and enum of `model`; `top` names the shapes an operation uses directly
 /// (its params or response), which have no enclosing class to be named against.
-pub(crate) fn name(model: &Model, overrides: &Overrides, top: &BTreeMap<usize, String>) -> (Names, Vec<String>) {
+pub(crate) fn name(
+    model: &Model,
+    overrides: &Overrides,
+    top: &BTreeMap<usize, String>,
+) -> (Names, Vec<String>) {
     let mut names = Names::default();
     for (id, shape) in model.shapes.iter().enumerate() {
         let overridden = shape.defs.iter().find_map(|d| overrides.shapes.get(d)).cloned();
@@ -189,7 +201,8 @@ pub(crate) fn name(model: &Model, overrides: &Overrides, top: &BTreeMap<usize, S
                     }
                 }
             }
-            pick(&candidates).or_else(|| shape.defs.iter().map(|d| unqualified(d).to_owned()).min_by_key(String::len))
+            pick(&candidates)
+                .or_else(|| shape.defs.iter().map(|d| unqualified(d).to_owned()).min_by_key(String::len))
         };
         let name = overridden.or_else(|| top.get(&id).cloned()).or_else(derived).unwrap_or_default();
         names.shapes.push(Place { module: module_of(&shape.resources, shape.side), name });
@@ -209,14 +222,16 @@ pub(crate) fn name(model: &Model, overrides: &Overrides, top: &BTreeMap<usize, S
             .iter()
             .map(|s| camel(&singular(s.field.trim_end_matches(|c: char| c.is_ascii_digit()))))
             .collect();
-        let name = overrides.unions.get(&variants.join("|")).cloned().or_else(|| pick(&fields)).unwrap_or_default();
+        let name =
+            overrides.unions.get(&variants.join("|")).cloned().or_else(|| pick(&fields)).unwrap_or_default();
         names.unions.push(Place { module: module_of(&union.resources, union.side), name });
     }
     for e in &model.enums {
         let mut values = e.values.clone();
         values.sort();
         let fields: Vec<String> = e.sites.iter().map(|s| camel(&s.field)).collect();
-        let name = overrides.enums.get(&values.join("|")).cloned().or_else(|| pick(&fields)).unwrap_or_default();
+        let name =
+            overrides.enums.get(&values.join("|")).cloned().or_else(|| pick(&fields)).unwrap_or_default();
         names.enums.push(Place { module: module_of(&e.resources, e.side), name });
     }
     disambiguate(model, &mut names);
@@ -297,7 +312,12 @@ mod tests {
     #[test]
     fn class_names_lose_their_parent_and_field() {
         let cases = [
-            ("InputConstraintContactConstraintToken1PolymerContactToken", "InputConstraintContactConstraint", "token1", "PolymerContactToken"),
+            (
+                "InputConstraintContactConstraintToken1PolymerContactToken",
+                "InputConstraintContactConstraint",
+                "token1",
+                "PolymerContactToken",
+            ),
             ("InputEntityDnaEntityModification", "InputEntityDnaEntity", "modifications", "Modification"),
             (
                 "BinderProteinDesignRunInputGlobalDesignFilterExcludedAminoAcidsDesignFilter",
@@ -331,9 +351,15 @@ mod tests {
     fn a_shared_type_goes_to_the_group_or_common() {
         let set = |rs: &[&str]| rs.iter().map(|r| r.to_string()).collect::<BTreeSet<_>>();
         assert_eq!(module_of(&set(&["protein.design"]), Side::Response), ["protein", "design"]);
-        assert_eq!(module_of(&set(&["protein.design", "protein.library_screen"]), Side::Request), ["protein", "params"]);
+        assert_eq!(
+            module_of(&set(&["protein.design", "protein.library_screen"]), Side::Request),
+            ["protein", "params"]
+        );
         assert_eq!(module_of(&set(&["protein.design", "small_molecule.design"]), Side::Response), ["common"]);
-        assert_eq!(module_of(&set(&["protein.design", "share_links"]), Side::Response), ["protein", "design"]);
+        assert_eq!(
+            module_of(&set(&["protein.design", "share_links"]), Side::Response),
+            ["protein", "design"]
+        );
         assert_eq!(module_of(&set(&["share_links"]), Side::Response), ["share_links"]);
     }
 }

@@ -155,9 +155,12 @@ fn object(schema: &Value) -> Result<Def> {
     if schema.get("type").and_then(Value::as_str) != Some("object") {
         return Err("a definition that is not an object".into());
     }
-    let properties = schema.get("properties").and_then(Value::as_object).ok_or("an object without properties")?;
-    let required: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).map_or(Vec::new(), |r| r.iter().filter_map(Value::as_str).collect());
+    let properties =
+        schema.get("properties").and_then(Value::as_object).ok_or("an object without properties")?;
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map_or(Vec::new(), |r| r.iter().filter_map(Value::as_str).collect());
     let mut fields = Vec::with_capacity(properties.len());
     for name in &required {
         let schema = properties.get(*name).ok_or_else(|| format!("required `{name}` is not a property"))?;

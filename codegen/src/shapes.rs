@@ -135,12 +135,14 @@ struct Builder<'a> {
 
 /// Build the model of `snapshot`.
 pub(crate) fn build(snapshot: &Snapshot) -> Result<Model, String> {
-    let mut b = Builder { defs: snapshot.defs.iter().map(|(k, v)| (k.as_str(), v)).collect(), ..Default::default() };
+    let mut b =
+        Builder { defs: snapshot.defs.iter().map(|(k, v)| (k.as_str(), v)).collect(), ..Default::default() };
     for op in &snapshot.operations {
         let resource = op.resource.clone();
         let params = match &op.params {
             Some((location, ty)) => {
-                let (ty, nullable) = b.ty(Side::Request, ty, &Site { parent: None, field: op.method.clone() }, &resource)?;
+                let (ty, nullable) =
+                    b.ty(Side::Request, ty, &Site { parent: None, field: op.method.clone() }, &resource)?;
                 if nullable {
                     return Err(format!("{resource}.{}: nullable params", op.method));
                 }
@@ -196,7 +198,8 @@ impl<'a> Builder<'a> {
         let next = self.model.enums.len();
         let id = *self.enum_by_values.entry((side, key)).or_insert(next);
         if id == next {
-            let e = Enum { side, values: values.to_vec(), sites: BTreeSet::new(), resources: BTreeSet::new() };
+            let e =
+                Enum { side, values: values.to_vec(), sites: BTreeSet::new(), resources: BTreeSet::new() };
             self.model.enums.push(e);
         }
         let e = &mut self.model.enums[id];
@@ -272,7 +275,8 @@ impl<'a> Builder<'a> {
         let mut fields = Vec::with_capacity(def.fields.len());
         for f in &def.fields {
             let site = Site { parent: Some(provisional), field: f.name.clone() };
-            let (ty, nullable) = self.ty(side, &f.ty, &site, resource).map_err(|e| format!("{name}.{}: {e}", f.name))?;
+            let (ty, nullable) =
+                self.ty(side, &f.ty, &site, resource).map_err(|e| format!("{name}.{}: {e}", f.name))?;
             if f.ty == Ty::Null {
                 continue;
             }
@@ -335,7 +339,15 @@ impl<'a> Builder<'a> {
     fn key(&self, fields: &[Field]) -> String {
         let mut parts: Vec<String> = fields
             .iter()
-            .map(|f| format!("{}{}{}:{}", f.name, if f.required { "!" } else { "?" }, if f.nullable { "~" } else { "" }, self.type_key(&f.ty)))
+            .map(|f| {
+                format!(
+                    "{}{}{}:{}",
+                    f.name,
+                    if f.required { "!" } else { "?" },
+                    if f.nullable { "~" } else { "" },
+                    self.type_key(&f.ty)
+                )
+            })
             .collect();
         parts.sort();
         format!("{{{}}}", parts.join(","))
@@ -345,7 +357,8 @@ impl<'a> Builder<'a> {
         match ty {
             Type::Struct(id) => self.keys[*id].clone(),
             Type::Union(id) => {
-                let mut arms: Vec<String> = self.model.unions[*id].arms.iter().map(|a| self.type_key(a)).collect();
+                let mut arms: Vec<String> =
+                    self.model.unions[*id].arms.iter().map(|a| self.type_key(a)).collect();
                 arms.sort();
                 format!("anyOf({})", arms.join("|"))
             }

@@ -47,7 +47,10 @@ pub(crate) fn decide(model: &Model, arms: &[Type]) -> Result<Decision, String> {
     if arms.iter().all(|a| struct_of(a).is_none()) {
         return json_kind(arms);
     }
-    let shapes: Vec<ShapeId> = arms.iter().map(|a| struct_of(a).ok_or("a union mixing objects and other types")).collect::<Result<_, _>>()?;
+    let shapes: Vec<ShapeId> = arms
+        .iter()
+        .map(|a| struct_of(a).ok_or("a union mixing objects and other types"))
+        .collect::<Result<_, _>>()?;
     split(model, &shapes, &(0..arms.len()).collect::<Vec<_>>(), &BTreeSet::new())
 }
 
@@ -65,7 +68,12 @@ fn json_kind(arms: &[Type]) -> Result<Decision, String> {
 }
 
 /// Split `members` (arm indices) by a tag field not used yet, else by presence.
-fn split(model: &Model, shapes: &[ShapeId], members: &[usize], used: &BTreeSet<String>) -> Result<Decision, String> {
+fn split(
+    model: &Model,
+    shapes: &[ShapeId],
+    members: &[usize],
+    used: &BTreeSet<String>,
+) -> Result<Decision, String> {
     if let [only] = members {
         return Ok(Decision::Arm(*only));
     }
@@ -77,7 +85,12 @@ fn split(model: &Model, shapes: &[ShapeId], members: &[usize], used: &BTreeSet<S
 
 /// The best tag field: one whose values never point at two groups, present in the most
 /// members, then `type` before other names.
-fn by_tag(model: &Model, shapes: &[ShapeId], members: &[usize], used: &BTreeSet<String>) -> Result<Option<Decision>, String> {
+fn by_tag(
+    model: &Model,
+    shapes: &[ShapeId],
+    members: &[usize],
+    used: &BTreeSet<String>,
+) -> Result<Option<Decision>, String> {
     let mut candidates: BTreeSet<&str> = BTreeSet::new();
     for &m in members {
         for f in &model.shapes[shapes[m]].fields {
@@ -92,7 +105,12 @@ fn by_tag(model: &Model, shapes: &[ShapeId], members: &[usize], used: &BTreeSet<
         let mut by_value: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
         let mut absent = Vec::new();
         for &m in members {
-            match model.shapes[shapes[m]].fields.iter().find(|f| f.name == field).and_then(|f| tag_values(model, f)) {
+            match model.shapes[shapes[m]]
+                .fields
+                .iter()
+                .find(|f| f.name == field)
+                .and_then(|f| tag_values(model, f))
+            {
                 Some(values) => {
                     for v in values {
                         by_value.entry(v).or_default().insert(m);
@@ -103,9 +121,13 @@ fn by_tag(model: &Model, shapes: &[ShapeId], members: &[usize], used: &BTreeSet<
         }
         // Every value must lead to one group of members, and the groups must not overlap.
         let groups: BTreeSet<&BTreeSet<usize>> = by_value.values().collect();
-        let overlap = groups.iter().flat_map(|g| g.iter()).count() != groups.iter().flat_map(|g| g.iter()).collect::<BTreeSet<_>>().len();
+        let overlap = groups.iter().flat_map(|g| g.iter()).count()
+            != groups.iter().flat_map(|g| g.iter()).collect::<BTreeSet<_>>().len();
         let present = members.len() - absent.len();
-        if overlap || groups.len() + usize::from(!absent.is_empty()) < 2 || absent.len() > 1 && groups.is_empty() {
+        if overlap
+            || groups.len() + usize::from(!absent.is_empty()) < 2
+            || absent.len() > 1 && groups.is_empty()
+        {
             continue;
         }
         // More members carrying it first; then `type`; then anything but the deprecated `engine*`.
@@ -168,8 +190,10 @@ fn by_presence(model: &Model, shapes: &[ShapeId], members: &[usize]) -> Result<D
     for &m in members {
         let others: BTreeSet<Vec<String>> =
             members.iter().filter(|&&o| o != m).flat_map(|&o| all_paths(model, shapes[o])).collect();
-        let unique: Vec<Vec<String>> = required_paths(model, shapes[m]).into_iter().filter(|p| !others.contains(p)).collect();
-        let own = model.shapes[shapes[m]].fields.iter().filter(|f| !f.optional()).map(|f| vec![f.name.clone()]);
+        let unique: Vec<Vec<String>> =
+            required_paths(model, shapes[m]).into_iter().filter(|p| !others.contains(p)).collect();
+        let own =
+            model.shapes[shapes[m]].fields.iter().filter(|f| !f.optional()).map(|f| vec![f.name.clone()]);
         let paths = match own.clone().find(|p| unique.contains(p)) {
             Some(path) => vec![path],
             None => {
@@ -182,7 +206,8 @@ fn by_presence(model: &Model, shapes: &[ShapeId], members: &[usize]) -> Result<D
         };
         if paths.is_empty() { rest.push(m) } else { checks.push((paths, m)) }
     }
-    let names = || members.iter().map(|&m| model.shapes[shapes[m]].defs[0].clone()).collect::<Vec<_>>().join(", ");
+    let names =
+        || members.iter().map(|&m| model.shapes[shapes[m]].defs[0].clone()).collect::<Vec<_>>().join(", ");
     let all_required = checks.iter().all(|(paths, _)| paths.iter().all(|p| p.len() == 1));
     let otherwise = match rest.as_slice() {
         [] => None,
@@ -204,7 +229,13 @@ mod tests {
             description: None,
             fields: fields
                 .into_iter()
-                .map(|(name, ty, required)| Field { name: name.into(), ty, required, nullable: false, description: None })
+                .map(|(name, ty, required)| Field {
+                    name: name.into(),
+                    ty,
+                    required,
+                    nullable: false,
+                    description: None,
+                })
                 .collect(),
             sites: Default::default(),
             resources: Default::default(),
@@ -215,7 +246,12 @@ mod tests {
         Model {
             shapes,
             unions: Vec::<Union>::new(),
-            enums: vec![Enum { side: Side::Response, values: vec!["ligand".into(), "rna".into()], sites: Default::default(), resources: Default::default() }],
+            enums: vec![Enum {
+                side: Side::Response,
+                values: vec!["ligand".into(), "rna".into()],
+                sites: Default::default(),
+                resources: Default::default(),
+            }],
             ops: Vec::new(),
         }
     }
@@ -257,7 +293,8 @@ mod tests {
             decide(&m, &[Type::Struct(2), Type::Struct(3)]).unwrap(),
             Decision::Presence { checks: vec![(vec![vec!["url_expires_at".into()]], 1)], otherwise: Some(0) }
         );
-        let same = model(vec![shape(vec![("a", Type::String, true)]), shape(vec![("a", Type::String, true)])]);
+        let same =
+            model(vec![shape(vec![("a", Type::String, true)]), shape(vec![("a", Type::String, true)])]);
         assert!(decide(&same, &[Type::Struct(0), Type::Struct(1)]).is_err());
     }
 

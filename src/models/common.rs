@@ -156,6 +156,9 @@ pub struct PresignedFile {
 pub struct RnaEntity {
     /// Chain IDs for this entity
     pub chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// RNA nucleotide sequence (A, C, G, U, N)
     pub value: String,
     /// Whether the sequence is cyclic
@@ -175,6 +178,9 @@ pub struct RnaEntity {
 pub struct DnaEntity {
     /// Chain IDs for this entity
     pub chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// DNA nucleotide sequence (A, C, G, T, N)
     pub value: String,
     /// Whether the sequence is cyclic
@@ -194,6 +200,9 @@ pub struct DnaEntity {
 pub struct LigandCcdEntity {
     /// Chain IDs for this ligand
     pub chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// One CCD code (for example ATP or ADP).
     ///
     /// This field remains a string; use a glycan entity for multiple connected CCD
@@ -207,6 +216,9 @@ pub struct LigandCcdEntity {
 pub struct LigandSmilesEntity {
     /// Chain IDs for this ligand
     pub chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// SMILES string representing the ligand
     pub value: String,
 }
@@ -258,6 +270,9 @@ pub struct GlycanEntity {
     /// Array order is not part of the public residue identity; bonds reference residue
     /// IDs.
     pub residues: Vec<Residue>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `atom1` of [`Bond`].
@@ -270,6 +285,9 @@ pub struct PolymerAtom {
     pub chain_id: String,
     /// 0-based residue index
     pub residue_index: i64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Atom reference for a specific CCD residue in a glycan graph.
@@ -282,6 +300,9 @@ pub struct CcdAtom {
     pub chain_id: String,
     /// Request-local residue ID declared by the graph entity
     pub residue_id: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Atom reference using an explicit numeric atom-map in the input SMILES.
@@ -292,6 +313,9 @@ pub struct SmilesAtom {
     pub atom_map: i64,
     /// Chain ID containing the SMILES ligand
     pub chain_id: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Atom reference for a single-residue ligand_ccd or an explicitly atom-mapped SMILES ligand. Glycan bonds use ccd_atom; new SMILES bonds should use smiles_atom.
@@ -307,6 +331,9 @@ pub struct LigandAtom {
     pub atom_name: String,
     /// Chain ID containing the atom
     pub chain_id: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Request-level covalent bond between atoms, including protein-glycan attachments.
@@ -336,6 +363,9 @@ pub struct PocketConstraint {
     ///
     /// Typical range: 4-8 A.
     pub max_distance_angstrom: f64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Whether to force the constraint
     #[serde(default)]
     pub force: Option<bool>,
@@ -349,6 +379,9 @@ pub struct PolymerContactToken {
     pub chain_id: String,
     /// 0-based residue index
     pub residue_index: i64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Ligand contact token for a CCD atom or an explicitly atom-mapped SMILES atom.
@@ -364,6 +397,9 @@ pub struct LigandContactToken {
     pub atom_name: String,
     /// Chain ID
     pub chain_id: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Maximum-distance contact constraint between two polymer residues or ligand atoms.
@@ -376,6 +412,9 @@ pub struct ContactConstraint {
     pub token1: Token,
     /// Ligand contact token for a CCD atom or an explicitly atom-mapped SMILES atom.
     pub token2: Token,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Whether to force the constraint
     #[serde(default)]
     pub force: Option<bool>,
@@ -385,6 +424,9 @@ pub struct ContactConstraint {
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct URLSource {
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// A presigned download URL.
     pub url: String,
 }
@@ -395,6 +437,9 @@ pub struct URLSource {
 pub struct ProteinEntity {
     /// Chain IDs to assign to this entity
     pub chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Amino acid sequence (one-letter codes)
     pub value: String,
     /// Whether the sequence is cyclic

@@ -20,6 +20,7 @@ mod open_enum;
 mod api_key;
 mod auth;
 mod cli;
+mod inputs;
 mod secret;
 mod union;
 mod usage;

@@ -6,7 +6,7 @@ pub mod library_screen;
 pub mod params;
 pub mod sequence_redesign;
 
-use crate::models::common::{
+pub use crate::models::common::{
     Bond, Constraint, DnaEntity, GlycanEntity, LigandCcdEntity, LigandSmilesEntity, PresignedFile,
     ProteinEntity, RnaEntity, Warning,
 };
@@ -34,7 +34,10 @@ pub struct Progress {
 /// The full ligand is always included.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
-pub struct StructureTemplateLigandChainSpec {}
+pub struct StructureTemplateLigandChainSpec {
+    /// `chain_type`.
+    pub chain_type: String,
+}
 
 /// As found in `artifacts` of [`LegacyDesignResult`].
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +95,9 @@ pub struct BinderDesignResult {
     pub entities: Vec<Entity>,
     /// Quality metrics.
     pub metrics: Metrics,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Warnings about potential quality issues with this result.
     #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
@@ -125,6 +131,9 @@ pub struct GenericDesignResult {
     pub entities: Vec<Entity>,
     /// Quality metrics.
     pub metrics: GenericDesignResultMetrics,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Warnings about potential quality issues with this result.
     #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
@@ -134,6 +143,8 @@ pub struct GenericDesignResult {
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct StructureTemplateTargetPolymerChainSpec {
+    /// `chain_type`.
+    pub chain_type: String,
     /// 0-indexed residue indices to retain from this chain, or 'all' to keep all
     /// residues. Residues not listed are excluded from the pipeline run.
     pub crop_residues: CropResidue,
@@ -170,6 +181,9 @@ pub struct StructureTemplateTarget {
     pub chain_selection: BTreeMap<String, ChainSelection>,
     /// The predicted structure file.
     pub structure: PresignedFile,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Target defined by sequences only, without a 3D structure template
@@ -178,6 +192,9 @@ pub struct StructureTemplateTarget {
 pub struct NoTemplateTarget {
     /// Entities (proteins, RNA, DNA, ligands) defining the target complex.
     pub entities: Vec<Entity>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Covalent bond constraints between atoms in the target complex.
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
@@ -217,6 +234,9 @@ pub struct ExcludedAminoAcidsDesignFilter {
     /// Single-letter amino-acid codes that must not occur in the filtered designed
     /// region.
     pub amino_acids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `filters` of [`ProteinDesignReplacementMotif`].
@@ -225,6 +245,9 @@ pub struct ExcludedAminoAcidsDesignFilter {
 pub struct MaxHydrophobicFractionDesignFilter {
     /// `max_fraction`.
     pub max_fraction: f64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `filters` of [`ProteinDesignReplacementMotif`].
@@ -233,6 +256,9 @@ pub struct MaxHydrophobicFractionDesignFilter {
 pub struct ExcludedSequenceMotifsDesignFilter {
     /// Sequence motifs that must not occur. X matches any single residue.
     pub motifs: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// One of the kinds of `crop_residues` of [`StructureTemplatePolymerChainSpec`].

@@ -3,9 +3,9 @@
 
 pub mod params;
 
-use crate::models::common::{Error, PresignedFile, Status};
-use crate::models::protein::Progress;
-use crate::models::protein::design::{Rule, Run};
+pub use crate::models::common::{Error, PresignedFile, Status};
+pub use crate::models::protein::Progress;
+pub use crate::models::protein::design::{Rule, Run};
 use crate::models::union::{Tag, arm, has, tag};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -53,12 +53,17 @@ pub struct ArchivedShareLink {
 /// Public access: anyone holding the share link ID can read.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
-pub struct PublicAccess {}
+pub struct PublicAccess {
+    /// `access_mode`.
+    pub access_mode: String,
+}
 
 /// Email-restricted access: only the addresses in `allowed_emails` can read the link.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct EmailAccess {
+    /// `access_mode`.
+    pub access_mode: String,
     /// Email addresses allowed to read the link.
     ///
     /// Must contain at least one address; up to 100 entries.
@@ -107,6 +112,8 @@ pub struct ShareLink {
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct ProteinBinderChain {
+    /// `chain_type`.
+    pub chain_type: String,
     /// 0-indexed residue indices to redesign for this protein binder chain.
     #[serde(default)]
     pub designed_residues: Option<Vec<i64>>,
@@ -115,7 +122,10 @@ pub struct ProteinBinderChain {
 /// Configuration for a fixed non-protein binder chain in the input CIF.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
-pub struct NonProteinBinderChain {}
+pub struct NonProteinBinderChain {
+    /// `chain_type`.
+    pub chain_type: ChainType,
+}
 
 /// Configuration for a fixed target chain in the input CIF.
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +192,8 @@ pub struct ProteinRedesignRun {
     pub engine_version: String,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// Pipeline used for protein redesign
+    pub pipeline: String,
     /// Pipeline version used for protein redesign
     pub pipeline_version: String,
     /// Where it is in its lifecycle.

@@ -6,7 +6,7 @@ pub mod explore;
 pub mod library_screen;
 pub mod params;
 
-use crate::models::common::{Bond, Constraint, GlycanEntity, PresignedFile, ProteinEntity};
+pub use crate::models::common::{Bond, Constraint, GlycanEntity, PresignedFile, ProteinEntity};
 use crate::models::union::{Tag, arm, tag};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -116,6 +116,9 @@ pub struct LipinskiFilter {
     pub max_logp: f64,
     /// Maximum molecular weight (Da). Lipinski threshold: 500
     pub max_mw: f64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// If true, one rule violation is allowed (classic Rule of Five).
     ///
     /// Defaults to false (all rules must pass).
@@ -141,6 +144,9 @@ pub struct DescriptorRange {
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct RdkitDescriptorFilter {
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Min/max range constraint for an RDKit molecular descriptor
     #[serde(default)]
     pub fraction_csp3: Option<DescriptorRange>,
@@ -181,6 +187,9 @@ pub struct RdkitDescriptorFilter {
 pub struct SmartsCustomFilter {
     /// SMARTS patterns. Molecules matching any pattern are rejected.
     pub patterns: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Filter molecules using a predefined SMARTS catalog of structural alerts.
@@ -191,6 +200,9 @@ pub struct SmartsCatalogFilter {
     ///
     /// PAINS, BRENK, ChEMBL, and NIH catalogs reject known problematic substructures.
     pub catalog: Catalog,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Filter molecules by regex patterns on their SMILES representation.
@@ -201,6 +213,9 @@ pub struct SmilesRegexFilter {
     ///
     /// Molecules matching any pattern are rejected.
     pub patterns: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Molecule filtering configuration.

@@ -33,7 +33,11 @@ pub(crate) struct Context<'a> {
 
 impl<'a> Context<'a> {
     /// The context for `model`; fails for a response union that cannot be decided.
-    pub(crate) fn new(model: &'a Model, names: &'a Names, overrides: &'a Overrides) -> Result<Self, Vec<String>> {
+    pub(crate) fn new(
+        model: &'a Model,
+        names: &'a Names,
+        overrides: &'a Overrides,
+    ) -> Result<Self, Vec<String>> {
         let mut decisions = BTreeMap::new();
         let mut tags: BTreeMap<ShapeId, BTreeSet<String>> = BTreeMap::new();
         let mut problems = Vec::new();
@@ -64,7 +68,11 @@ impl<'a> Context<'a> {
                 _ => None,
             })
             .collect();
-        if problems.is_empty() { Ok(Self { model, names, overrides, decisions, tags, op_structs }) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(Self { model, names, overrides, decisions, tags, op_structs })
+        } else {
+            Err(problems)
+        }
     }
 
     /// Whether a shape gets a model type (operations' own request types do not).
@@ -108,7 +116,12 @@ pub(crate) fn format(root: &Path, text: &str) -> Result<String, String> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("rustfmt: {e}"))?;
-    child.stdin.take().expect("piped stdin").write_all(text.as_bytes()).map_err(|e| format!("rustfmt: {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("rustfmt: {e}"))?;
     let output = child.wait_with_output().map_err(|e| format!("rustfmt: {e}"))?;
     if !output.status.success() {
         return Err(format!("rustfmt: {}\n{text}", String::from_utf8_lossy(&output.stderr)));

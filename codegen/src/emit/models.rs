@@ -31,10 +31,8 @@ pub(crate) fn files(cx: &Context<'_>) -> BTreeMap<Vec<String>, String> {
             modules.entry(path[..depth].to_vec()).or_default();
         }
     }
-    let children: BTreeMap<Vec<String>, BTreeSet<String>> = modules
-        .keys()
-        .filter(|m| m.len() > 1)
-        .fold(BTreeMap::new(), |mut acc, m| {
+    let children: BTreeMap<Vec<String>, BTreeSet<String>> =
+        modules.keys().filter(|m| m.len() > 1).fold(BTreeMap::new(), |mut acc, m| {
             acc.entry(m[..m.len() - 1].to_vec()).or_default().insert(m[m.len() - 1].clone());
             acc
         });
@@ -58,7 +56,7 @@ fn file(cx: &Context<'_>, module: &[String], items: &Items, children: Option<&BT
         .map(|&id| cx.names.shapes[id].name.clone())
         .chain(items.unions.iter().map(|&id| cx.names.unions[id].name.clone()))
         .chain(items.enums.iter().map(|&id| cx.names.enums[id].name.clone()));
-    let mut imports = Imports::new(module, cx.names, local);
+    let mut imports = Imports::new(module, cx.names, local).reexporting();
     let mut body = String::new();
     for &id in &items.enums {
         body.push_str(&open_enum(cx, id));
@@ -105,7 +103,11 @@ fn type_doc(description: Option<&str>, fallback: String) -> String {
 }
 
 /// Where a type is used: a field of another type, or an operation's parameters or response.
-fn site_field(cx: &Context<'_>, sites: &BTreeSet<crate::shapes::Site>, resources: &BTreeSet<String>) -> String {
+fn site_field(
+    cx: &Context<'_>,
+    sites: &BTreeSet<crate::shapes::Site>,
+    resources: &BTreeSet<String>,
+) -> String {
     if let Some(site) = sites.iter().find(|s| s.parent.is_some()) {
         let parent = site.parent.expect("a parent");
         return format!("`{}` of [`{}`]", site.field, cx.names.shapes[parent].name);
@@ -119,7 +121,10 @@ fn open_enum(cx: &Context<'_>, id: usize) -> String {
     let e = &cx.model.enums[id];
     let name = &cx.names.enums[id].name;
     let mut out = String::from("open_enum! {\n");
-    out.push_str(&type_doc(None, format!("The values of {}.", site_field(cx, &e.sites, &e.resources))).replace("///", "    ///"));
+    out.push_str(
+        &type_doc(None, format!("The values of {}.", site_field(cx, &e.sites, &e.resources)))
+            .replace("///", "    ///"),
+    );
     out.push_str(&format!("    pub enum {name} {{\n"));
     for value in &e.values {
         out.push_str(&format!("        /// `{value}`\n        {} = \"{value}\",\n", variant_ident(value)));
@@ -140,12 +145,11 @@ fn response_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> 
     let name = &cx.names.shapes[id].name;
     let deserialize = imports.item("serde::Deserialize");
     let mut out = type_doc(shape.description.as_deref(), returned_or_found(cx, id));
-    out.push_str(&format!("#[derive(Debug, Clone, {deserialize})]\n#[non_exhaustive]\npub struct {name} {{\n"));
-    let tags = cx.tags.get(&id);
+    out.push_str(&format!(
+        "#[derive(Debug, Clone, {deserialize})]\n#[non_exhaustive]\npub struct {name} {{\n"
+    ));
+    // Constants, union tags included, are plain strings: a new value on the server still decodes.
     for field in &shape.fields {
-        if tags.is_some_and(|t| t.contains(&field.name)) {
-            continue; // the enum variant says it
-        }
         out.push_str(&field_doc(cx, field));
         let ident = field_ident(&field.name);
         if ident != field.name && !ident.starts_with("r#") {
@@ -167,10 +171,16 @@ pub(crate) fn argument(imports: &mut Imports<'_>, ty: &Type, var: &str) -> (Stri
     match ty {
         Type::String | Type::Const(_) => ("impl Into<String>".to_owned(), format!("{var}.into()")),
         Type::Array(inner) => match inner.as_ref() {
-            Type::String => ("impl IntoIterator<Item = impl Into<String>>".to_owned(), format!("{var}.into_iter().map(Into::into).collect()")),
+            Type::String => (
+                "impl IntoIterator<Item = impl Into<String>>".to_owned(),
+                format!("{var}.into_iter().map(Into::into).collect()"),
+            ),
             Type::Union(_) => {
                 let item = imports.ty(inner);
-                (format!("impl IntoIterator<Item = impl Into<{item}>>"), format!("{var}.into_iter().map(Into::into).collect()"))
+                (
+                    format!("impl IntoIterator<Item = impl Into<{item}>>"),
+                    format!("{var}.into_iter().map(Into::into).collect()"),
+                )
             }
             _ => {
                 let item = imports.ty(inner);
@@ -185,12 +195,24 @@ pub(crate) fn argument(imports: &mut Imports<'_>, ty: &Type, var: &str) -> (Stri
 fn request_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> String {
     let shape = &cx.model.shapes[id];
     let fallback = format!("As sent in {}.", site_field(cx, &shape.sites, &shape.resources));
-    request_struct_as(cx, imports, id, &cx.names.shapes[id].name, &type_doc(shape.description.as_deref(), fallback))
+    request_struct_as(
+        cx,
+        imports,
+        id,
+        &cx.names.shapes[id].name,
+        &type_doc(shape.description.as_deref(), fallback),
+    )
 }
 
 /// A request type named `name` with the doc comment `docs`: private fields, `new` with the
 /// required ones, a setter for each optional one; constants are filled in.
-pub(crate) fn request_struct_as(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId, name: &str, docs: &str) -> String {
+pub(crate) fn request_struct_as(
+    cx: &Context<'_>,
+    imports: &mut Imports<'_>,
+    id: ShapeId,
+    name: &str,
+    docs: &str,
+) -> String {
     let shape = &cx.model.shapes[id];
     let name = name.to_owned();
     let serialize = imports.item("serde::Serialize");
@@ -227,7 +249,9 @@ pub(crate) fn request_struct_as(cx: &Context<'_>, imports: &mut Imports<'_>, id:
             params.push(format!("{ident}: {param}"));
             inits.push(if store == ident { ident.clone() } else { format!("{ident}: {store}") });
         } else {
-            out.push_str(&format!("    #[serde(skip_serializing_if = \"Option::is_none\")]\n    {ident}: Option<{ty}>,\n"));
+            out.push_str(&format!(
+                "    #[serde(skip_serializing_if = \"Option::is_none\")]\n    {ident}: Option<{ty}>,\n"
+            ));
             inits.push(format!("{ident}: None"));
             setters.push_str(&setter(cx, imports, field, &ident, "", true));
         }
@@ -237,16 +261,29 @@ pub(crate) fn request_struct_as(cx: &Context<'_>, imports: &mut Imports<'_>, id:
     if params.len() > 7 {
         out.push_str("    #[allow(clippy::too_many_arguments)] // one per required field of the API\n");
     }
-    out.push_str(&format!("    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n", params.join(", "), inits.join(", ")));
+    out.push_str(&format!(
+        "    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n",
+        params.join(", "),
+        inits.join(", ")
+    ));
     out.push_str(&setters);
     out.push_str("}\n\n");
     if params.is_empty() {
-        out.push_str(&format!("impl Default for {name} {{\n    fn default() -> Self {{\n        Self::new()\n    }}\n}}\n\n"));
+        out.push_str(&format!(
+            "impl Default for {name} {{\n    fn default() -> Self {{\n        Self::new()\n    }}\n}}\n\n"
+        ));
     }
     out
 }
 
-fn setter(cx: &Context<'_>, imports: &mut Imports<'_>, field: &Field, ident: &str, note: &str, optional: bool) -> String {
+fn setter(
+    cx: &Context<'_>,
+    imports: &mut Imports<'_>,
+    field: &Field,
+    ident: &str,
+    note: &str,
+    optional: bool,
+) -> String {
     let (param, store) = argument(imports, &field.ty, "value");
     let store = if optional { format!("Some({store})") } else { store };
     let mut out = field_doc(cx, field);
@@ -277,7 +314,11 @@ pub(crate) fn variants(cx: &Context<'_>, id: usize) -> Vec<(String, Type)> {
         .iter()
         .enumerate()
         .map(|(i, arm)| match (by_tag.get(&i).map(Vec::as_slice), arm) {
-            (Some([value]), _) if value.chars().all(|c| c.is_ascii_lowercase() || c == '_') => variant_ident(value),
+            (Some([value]), _)
+                if value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                variant_ident(value)
+            }
             (_, Type::Struct(s)) => cx.names.shapes[*s].name.clone(),
             (_, Type::Const(value)) => variant_ident(value),
             (_, Type::Array(_)) => "List".to_owned(),
@@ -309,7 +350,9 @@ fn size(cx: &Context<'_>, ty: &Type, optional: bool) -> usize {
         Type::Integer | Type::Number | Type::ConstTrue | Type::Boolean => 8,
         Type::DateTime => 16,
         Type::Any => 32,
-        Type::Struct(id) => cx.model.shapes[*id].fields.iter().map(|f| size(cx, &f.ty, f.optional())).sum::<usize>().max(8),
+        Type::Struct(id) => {
+            cx.model.shapes[*id].fields.iter().map(|f| size(cx, &f.ty, f.optional())).sum::<usize>().max(8)
+        }
         Type::Union(id) => {
             let boxed = boxed_arms(cx, *id);
             let arms = cx.model.unions[*id].arms.iter().enumerate();
@@ -360,7 +403,11 @@ fn union_doc(cx: &Context<'_>, id: usize) -> String {
 fn returned_or_found(cx: &Context<'_>, id: ShapeId) -> String {
     let shape = &cx.model.shapes[id];
     let place = site_field(cx, &shape.sites, &shape.resources);
-    if shape.sites.iter().any(|s| s.parent.is_none()) { format!("Returned by {place}.") } else { format!("As found in {place}.") }
+    if shape.sites.iter().any(|s| s.parent.is_none()) {
+        format!("Returned by {place}.")
+    } else {
+        format!("As found in {place}.")
+    }
 }
 
 fn arm_doc(cx: &Context<'_>, ty: &Type) -> String {
@@ -384,11 +431,15 @@ fn response_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Str
         out.push_str(&arm_doc(cx, ty));
         match ty {
             Type::Const(_) => out.push_str(&format!("    {variant},\n")),
-            other if boxed.contains(&i) => out.push_str(&format!("    {variant}(Box<{}>),\n", imports.ty(other))),
+            other if boxed.contains(&i) => {
+                out.push_str(&format!("    {variant}(Box<{}>),\n", imports.ty(other)))
+            }
             other => out.push_str(&format!("    {variant}({}),\n", imports.ty(other))),
         }
     }
-    out.push_str(&format!("    /// A kind this version of the crate does not know, kept as JSON.\n    Unknown({value}),\n}}\n\n"));
+    out.push_str(&format!(
+        "    /// A kind this version of the crate does not know, kept as JSON.\n    Unknown({value}),\n}}\n\n"
+    ));
     let decision = cx.decisions.get(&id).expect("every response union has a decision");
     let uses_tag = matches!(decision, Decision::Tag { .. }) || nested_tag(decision);
     let helpers: Vec<&str> = [
@@ -436,17 +487,28 @@ fn construct(variants: &[(String, Type)], boxed: &BTreeSet<usize>, arm: usize) -
     }
 }
 
-fn decision_expr(decision: &Decision, variants: &[(String, Type)], boxed: &BTreeSet<usize>, indent: &str) -> String {
+fn decision_expr(
+    decision: &Decision,
+    variants: &[(String, Type)],
+    boxed: &BTreeSet<usize>,
+    indent: &str,
+) -> String {
     let inner = format!("{indent}    ");
     match decision {
         Decision::Arm(arm) => construct(variants, boxed, *arm),
         Decision::Tag { field, cases, absent } => {
             let mut out = format!("match tag(&value, \"{field}\") {{\n");
             for (tag_value, next) in cases {
-                out.push_str(&format!("{inner}Tag::Is(\"{tag_value}\") => {},\n", decision_expr(next, variants, boxed, &inner)));
+                out.push_str(&format!(
+                    "{inner}Tag::Is(\"{tag_value}\") => {},\n",
+                    decision_expr(next, variants, boxed, &inner)
+                ));
             }
             if let Some(absent) = absent {
-                out.push_str(&format!("{inner}Tag::Absent => {},\n", decision_expr(absent, variants, boxed, &inner)));
+                out.push_str(&format!(
+                    "{inner}Tag::Absent => {},\n",
+                    decision_expr(absent, variants, boxed, &inner)
+                ));
             }
             out.push_str(&format!("{inner}_ => Self::Unknown(value),\n{indent}}}"));
             out
@@ -456,19 +518,31 @@ fn decision_expr(decision: &Decision, variants: &[(String, Type)], boxed: &BTree
             for (paths, arm) in checks {
                 let test = paths
                     .iter()
-                    .map(|p| format!("has(&value, &[{}])", p.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")))
+                    .map(|p| {
+                        format!(
+                            "has(&value, &[{}])",
+                            p.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(" || ");
-                out.push_str(&format!("if {test} {{\n{inner}{}\n{indent}}} else ", construct(variants, boxed, *arm)));
+                out.push_str(&format!(
+                    "if {test} {{\n{inner}{}\n{indent}}} else ",
+                    construct(variants, boxed, *arm)
+                ));
             }
-            let last = otherwise.map_or_else(|| "Self::Unknown(value)".to_owned(), |arm| construct(variants, boxed, arm));
+            let last = otherwise
+                .map_or_else(|| "Self::Unknown(value)".to_owned(), |arm| construct(variants, boxed, arm));
             out.push_str(&format!("{{\n{inner}{last}\n{indent}}}"));
             out
         }
         Decision::Json { constants, array } => {
             let mut out = "match &value {\n".to_owned();
             for (constant, arm) in constants {
-                out.push_str(&format!("{inner}Value::String(s) if s == \"{constant}\" => {},\n", construct(variants, boxed, *arm)));
+                out.push_str(&format!(
+                    "{inner}Value::String(s) if s == \"{constant}\" => {},\n",
+                    construct(variants, boxed, *arm)
+                ));
             }
             if let Some(arm) = array {
                 out.push_str(&format!("{inner}Value::Array(_) => {},\n", construct(variants, boxed, *arm)));
@@ -488,7 +562,9 @@ fn request_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Stri
     if constants {
         out.push_str(&format!("#[derive(Debug, Clone)]\npub enum {name} {{\n"));
     } else {
-        out.push_str(&format!("#[derive(Debug, Clone, {serialize})]\n#[serde(untagged)]\npub enum {name} {{\n"));
+        out.push_str(&format!(
+            "#[derive(Debug, Clone, {serialize})]\n#[serde(untagged)]\npub enum {name} {{\n"
+        ));
     }
     let boxed = boxed_arms(cx, id);
     let mut froms = String::new();
@@ -498,8 +574,11 @@ fn request_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Stri
             Type::Const(_) => out.push_str(&format!("    {variant},\n")),
             other => {
                 let inner = imports.ty(other);
-                let (stored, value) =
-                    if boxed.contains(&i) { (format!("Box<{inner}>"), "Box::new(value)") } else { (inner.clone(), "value") };
+                let (stored, value) = if boxed.contains(&i) {
+                    (format!("Box<{inner}>"), "Box::new(value)")
+                } else {
+                    (inner.clone(), "value")
+                };
                 out.push_str(&format!("    {variant}({stored}),\n"));
                 froms.push_str(&format!(
                     "impl From<{inner}> for {name} {{\n    fn from(value: {inner}) -> Self {{\n        Self::{variant}({value})\n    }}\n}}\n\n"
@@ -514,8 +593,12 @@ fn request_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Stri
         let mut arms = String::new();
         for (variant, ty) in &variants {
             match ty {
-                Type::Const(value) => arms.push_str(&format!("            Self::{variant} => serializer.serialize_str(\"{value}\"),\n")),
-                _ => arms.push_str(&format!("            Self::{variant}(value) => value.serialize(serializer),\n")),
+                Type::Const(value) => arms.push_str(&format!(
+                    "            Self::{variant} => serializer.serialize_str(\"{value}\"),\n"
+                )),
+                _ => arms.push_str(&format!(
+                    "            Self::{variant}(value) => value.serialize(serializer),\n"
+                )),
             }
         }
         out.push_str(&format!(

@@ -48,8 +48,12 @@ fn ops<'a>(cx: &Context<'_>, operations: &'a [Operation]) -> Result<Vec<Op<'a>>,
             let params = match &types.params {
                 None => Params::None,
                 Some((Location::Query, Type::Struct(id))) => Params::Query(*id),
-                Some((Location::Body, ty)) if op.method == "estimate_cost" => match start_params.get(op.resource.as_str()) {
-                    Some((start, name)) if start == ty => Params::Reuses(name.clone(), "start".to_owned(), ty.clone()),
+                Some((Location::Body, ty)) if op.method == "estimate_cost" => match start_params
+                    .get(op.resource.as_str())
+                {
+                    Some((start, name)) if start == ty => {
+                        Params::Reuses(name.clone(), "start".to_owned(), ty.clone())
+                    }
                     _ => return Err(format!("{}.estimate_cost: params differ from start's", op.resource)),
                 },
                 Some((Location::Body, Type::Struct(id))) => Params::Body(*id),
@@ -84,7 +88,10 @@ pub(crate) fn files(
     for (group, resources) in &groups {
         files.insert(PathBuf::from(format!("src/api/{group}/mod.rs")), group_facade(cx, group, resources));
     }
-    files.insert(PathBuf::from("src/api/compute.rs"), client_facade(&groups, by_resource.contains_key("share_links"), sdk_version));
+    files.insert(
+        PathBuf::from("src/api/compute.rs"),
+        client_facade(&groups, by_resource.contains_key("share_links"), sdk_version),
+    );
     files.insert(PathBuf::from("tests/compute/operations.rs"), table(&ops));
     Ok(files)
 }
@@ -108,7 +115,9 @@ fn summary(cx: &Context<'_>, op: &Operation) -> String {
         "start" => format!("start a {noun}"),
         "retrieve" => format!("fetch a {noun} by ID"),
         "list" => format!("list {noun}s, one page at a time"),
-        "list_results" => format!("list the results of a {noun}, one page at a time; they appear while it runs"),
+        "list_results" => {
+            format!("list the results of a {noun}, one page at a time; they appear while it runs")
+        }
         "delete_data" => format!("delete the input and output data of a {noun}"),
         "estimate_cost" => format!("estimate what starting a {noun} would cost, without starting it"),
         "stop" => format!("stop a {noun}; results so far are kept"),
@@ -117,7 +126,9 @@ fn summary(cx: &Context<'_>, op: &Operation) -> String {
         "create" => format!("create a {noun} to pipelines or predictions"),
         "archive" => format!("archive a {noun}, so it no longer opens"),
         "read" => "read what a share link shares, by its ID".to_owned(),
-        "list_pipeline_results" => "list the results of a pipeline shared by a share link, one page at a time".to_owned(),
+        "list_pipeline_results" => {
+            "list the results of a pipeline shared by a share link, one page at a time".to_owned()
+        }
         other => other.replace('_', " "),
     }
 }
@@ -130,8 +141,13 @@ fn idempotency(op: &Operation) -> (&'static str, &'static str) {
             "Carries an idempotency key (the caller's, or one made per call), so every retry of \
              a call is recognised by the server and it is retried like a read.",
         ),
-        (_, "create") => ("NonIdempotent", "Not replayed once it may have been processed: a replay could create a second link."),
-        _ => ("Idempotent", "Idempotent: doing it twice leaves the same state, so it is retried like a read."),
+        (_, "create") => (
+            "NonIdempotent",
+            "Not replayed once it may have been processed: a replay could create a second link.",
+        ),
+        _ => {
+            ("Idempotent", "Idempotent: doing it twice leaves the same state, so it is retried like a read.")
+        }
     }
 }
 
@@ -206,12 +222,18 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
     let docs = op_doc(cx, op);
     let mut body = String::new();
     let mut endpoint_fns = path_fn(op);
-    let key = if op.op.method == "start" || op.op.method == "estimate_cost" { "json_body_with_idempotency_key" } else { "json_body" };
+    let key = if op.op.method == "start" || op.op.method == "estimate_cost" {
+        "json_body_with_idempotency_key"
+    } else {
+        "json_body"
+    };
     match &op.params {
         Params::Body(id) => {
             body.push_str(&request_struct_as(cx, &mut imports, *id, name, &docs));
             let f = imports.item(&format!("crate::endpoint::{key}"));
-            endpoint_fns.push_str(&format!("\n    fn body(&self) -> Result<Option<Bytes>, BuildError> {{\n        {f}(self)\n    }}\n"));
+            endpoint_fns.push_str(&format!(
+                "\n    fn body(&self) -> Result<Option<Bytes>, BuildError> {{\n        {f}(self)\n    }}\n"
+            ));
         }
         Params::BodyUnion(ty) => {
             let inner = imports.ty(ty);
@@ -220,7 +242,9 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
                 "{docs}#[derive(Debug, Clone, {serialize})]\n#[serde(transparent)]\npub struct {name}({inner});\n\nimpl {name} {{\n    /// The request for one kind of run.\n    pub fn new(run: impl Into<{inner}>) -> Self {{\n        Self(run.into())\n    }}\n}}\n\n"
             ));
             let f = imports.item(&format!("crate::endpoint::{key}"));
-            endpoint_fns.push_str(&format!("\n    fn body(&self) -> Result<Option<Bytes>, BuildError> {{\n        {f}(&self.0)\n    }}\n"));
+            endpoint_fns.push_str(&format!(
+                "\n    fn body(&self) -> Result<Option<Bytes>, BuildError> {{\n        {f}(&self.0)\n    }}\n"
+            ));
         }
         Params::Reuses(start, file, _) => {
             imports.item(&format!("super::{file}::{start}"));
@@ -228,7 +252,9 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
                 "{docs}///\n/// It takes the same request as [`{start}`].\n#[derive(Debug, Clone)]\npub struct {name}({start});\n\nimpl {name} {{\n    /// The estimate for what `request` would cost.\n    pub fn new(request: {start}) -> Self {{\n        Self(request)\n    }}\n}}\n\n"
             ));
             let f = imports.item(&format!("crate::endpoint::{key}"));
-            endpoint_fns.push_str(&format!("\n    fn body(&self) -> Result<Option<Bytes>, BuildError> {{\n        {f}(&self.0)\n    }}\n"));
+            endpoint_fns.push_str(&format!(
+                "\n    fn body(&self) -> Result<Option<Bytes>, BuildError> {{\n        {f}(&self.0)\n    }}\n"
+            ));
         }
         Params::Query(id) => {
             let (text, query_fn) = query_struct(cx, &mut imports, op, *id, &docs);
@@ -243,12 +269,16 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
     if endpoint_fns.contains("BuildError") {
         imports.item("crate::error::BuildError");
     }
-    let secret = if op.op.resource == "share_links" && matches!(op.op.method.as_str(), "create" | "retrieve") {
+    let secret = if op.op.resource == "share_links" && matches!(op.op.method.as_str(), "create" | "retrieve")
+    {
         "\n    // The link's ID is its bearer secret: decode errors must not quote the body.\n    const SECRET_RESPONSE: bool = true;\n"
     } else {
         ""
     };
-    body.push_str(&format!("impl Endpoint for {name} {{\n    type Response = {response};\n\n{}{endpoint_fns}{secret}}}\n", meta(op)));
+    body.push_str(&format!(
+        "impl Endpoint for {name} {{\n    type Response = {response};\n\n{}{endpoint_fns}{secret}}}\n",
+        meta(op)
+    ));
     if op.op.paginated {
         let item = imports.ty(&op.response);
         let noun = if op.op.method == "list" { "run".to_owned() } else { "result".to_owned() };
@@ -276,7 +306,13 @@ fn path_struct(op: &Op<'_>, docs: &str) -> String {
 const CURSOR: [&str; 3] = ["after_id", "before_id", "limit"];
 
 /// A request with query parameters (and maybe path parameters), and its `query` function.
-fn query_struct(cx: &Context<'_>, imports: &mut Imports<'_>, op: &Op<'_>, id: ShapeId, docs: &str) -> (String, String) {
+fn query_struct(
+    cx: &Context<'_>,
+    imports: &mut Imports<'_>,
+    op: &Op<'_>,
+    id: ShapeId,
+    docs: &str,
+) -> (String, String) {
     let shape = &cx.model.shapes[id];
     let name = &op.name;
     let paged = op.op.paginated;
@@ -284,7 +320,9 @@ fn query_struct(cx: &Context<'_>, imports: &mut Imports<'_>, op: &Op<'_>, id: Sh
     let mut args = Vec::new();
     let mut inits = Vec::new();
     let mut setters = String::new();
-    let mut query = String::from("\n    fn query(&self) -> Option<String> {\n        let mut query = form_urlencoded::Serializer::new(String::new());\n");
+    let mut query = String::from(
+        "\n    fn query(&self) -> Option<String> {\n        let mut query = form_urlencoded::Serializer::new(String::new());\n",
+    );
     if paged {
         let cursor = imports.item("crate::pagination::CursorParams");
         fields.push_str(&format!("    cursor: {cursor},\n"));
@@ -310,7 +348,11 @@ fn query_struct(cx: &Context<'_>, imports: &mut Imports<'_>, op: &Op<'_>, id: Sh
             let (param, store) = argument(imports, &field.ty, &ident);
             args.push(format!("{ident}: {param}"));
             inits.push(if store == ident { ident.clone() } else { format!("{ident}: {store}") });
-            query.push_str(&format!("        query.append_pair(\"{}\", {});\n", field.name, text(&format!("self.{ident}"))));
+            query.push_str(&format!(
+                "        query.append_pair(\"{}\", {});\n",
+                field.name,
+                text(&format!("self.{ident}"))
+            ));
         } else {
             fields.push_str(&format!("    {ident}: Option<{ty}>,\n"));
             inits.push(format!("{ident}: None"));
@@ -328,12 +370,29 @@ fn query_struct(cx: &Context<'_>, imports: &mut Imports<'_>, op: &Op<'_>, id: Sh
         }
     }
     query.push_str("        Some(query.finish())\n    }\n");
-    let new_doc = if args.is_empty() { "The first page, with the defaults.".to_owned() } else { "With the required parameters.".to_owned() };
+    let new_doc = if args.is_empty() {
+        "The first page, with the defaults.".to_owned()
+    } else {
+        "With the required parameters.".to_owned()
+    };
+    let from_id = if by_id(cx, op) {
+        format!(
+            "impl From<&str> for {name} {{\n    fn from(id: &str) -> Self {{\n        Self::new(id)\n    }}\n}}\n\nimpl From<String> for {name} {{\n    fn from(id: String) -> Self {{\n        Self::new(id)\n    }}\n}}\n\n"
+        )
+    } else {
+        String::new()
+    };
     let text = format!(
         "{docs}#[derive(Debug, Clone, PartialEq)]\npub struct {name} {{\n{fields}}}\n\nimpl {name} {{\n    /// {new_doc}\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n{setters}}}\n\n{}",
         args.join(", "),
         inits.join(", "),
-        if args.is_empty() { format!("impl Default for {name} {{\n    fn default() -> Self {{\n        Self::new()\n    }}\n}}\n\n") } else { String::new() }
+        if args.is_empty() {
+            format!(
+                "impl Default for {name} {{\n    fn default() -> Self {{\n        Self::new()\n    }}\n}}\n\n"
+            )
+        } else {
+            from_id
+        }
     );
     (text, query)
 }
@@ -347,9 +406,10 @@ fn sample(cx: &Context<'_>, ty: &Type, key: bool) -> (String, Value) {
         Type::Number => ("0.5".to_owned(), json!(0.5)),
         Type::Boolean | Type::ConstTrue => ("true".to_owned(), json!(true)),
         Type::Any => ("serde_json::json!({})".to_owned(), json!({})),
-        Type::DateTime => {
-            ("\"2026-01-02T03:04:05Z\".parse::<chrono::DateTime<chrono::Utc>>().unwrap()".to_owned(), json!("2026-01-02T03:04:05Z"))
-        }
+        Type::DateTime => (
+            "\"2026-01-02T03:04:05Z\".parse::<chrono::DateTime<chrono::Utc>>().unwrap()".to_owned(),
+            json!("2026-01-02T03:04:05Z"),
+        ),
         Type::Enum(id) => {
             let place = &cx.names.enums[*id];
             let value = &cx.model.enums[*id].values[0];
@@ -358,7 +418,11 @@ fn sample(cx: &Context<'_>, ty: &Type, key: bool) -> (String, Value) {
         }
         Type::Array(inner) => {
             let (expr, value) = sample(cx, inner, false);
-            let expr = if matches!(inner.as_ref(), Type::Integer | Type::Number) { format!("vec![{expr}]") } else { format!("[{expr}]") };
+            let expr = if matches!(inner.as_ref(), Type::Integer | Type::Number) {
+                format!("vec![{expr}]")
+            } else {
+                format!("[{expr}]")
+            };
             (expr, json!([value]))
         }
         Type::Map(inner) => {
@@ -367,7 +431,10 @@ fn sample(cx: &Context<'_>, ty: &Type, key: bool) -> (String, Value) {
             (format!("std::collections::BTreeMap::from([(\"A\".to_owned(), {expr})])"), json!({ "A": value }))
         }
         Type::Union(id) => {
-            let (_, arm) = variants(cx, *id).into_iter().find(|(_, t)| !matches!(t, Type::Const(_))).expect("a non-constant arm");
+            let (_, arm) = variants(cx, *id)
+                .into_iter()
+                .find(|(_, t)| !matches!(t, Type::Const(_)))
+                .expect("a non-constant arm");
             sample(cx, &arm, key)
         }
         Type::Struct(id) => sample_struct(cx, *id, None, key),
@@ -378,7 +445,8 @@ fn sample(cx: &Context<'_>, ty: &Type, key: bool) -> (String, Value) {
 fn sample_struct(cx: &Context<'_>, id: ShapeId, name: Option<&str>, key: bool) -> (String, Value) {
     let shape = &cx.model.shapes[id];
     let place = &cx.names.shapes[id];
-    let path = name.map_or_else(|| format!("crate::models::{}::{}", place.module.join("::"), place.name), str::to_owned);
+    let path = name
+        .map_or_else(|| format!("crate::models::{}::{}", place.module.join("::"), place.name), str::to_owned);
     let mut args = Vec::new();
     let mut object = serde_json::Map::new();
     for field in shape.fields.iter().filter(|f| f.required) {
@@ -403,8 +471,16 @@ fn sample_struct(cx: &Context<'_>, id: ShapeId, name: Option<&str>, key: bool) -
 fn tests(cx: &Context<'_>, op: &Op<'_>) -> String {
     let name = &op.name;
     let ids: Vec<String> = op.op.path_params.iter().map(|_| "\"a/b c\"".to_owned()).collect();
-    let encoded = op.op.path.replace(&format!("{{{}}}", op.op.path_params.first().map_or("", String::as_str)), "a%2Fb%20c");
-    let encoded = op.op.path_params.iter().skip(1).fold(encoded, |p, param| p.replace(&format!("{{{param}}}"), "a%2Fb%20c"));
+    let encoded = op
+        .op
+        .path
+        .replace(&format!("{{{}}}", op.op.path_params.first().map_or("", String::as_str)), "a%2Fb%20c");
+    let encoded = op
+        .op
+        .path_params
+        .iter()
+        .skip(1)
+        .fold(encoded, |p, param| p.replace(&format!("{{{param}}}"), "a%2Fb%20c"));
     let (construct, body, query) = match &op.params {
         Params::None => (format!("{name}::new({})", ids.join(", ")), None, None),
         Params::Query(id) => {
@@ -422,7 +498,8 @@ fn tests(cx: &Context<'_>, op: &Op<'_>) -> String {
                     pairs.push(("ids".to_owned(), "r1%2Cr2".to_owned()));
                     continue;
                 } else {
-                    chained.push_str(&format!(".{}({expr})", field_ident(&field.name).trim_start_matches("r#")));
+                    chained
+                        .push_str(&format!(".{}({expr})", field_ident(&field.name).trim_start_matches("r#")));
                 }
                 pairs.push((field.name.clone(), text));
             }
@@ -465,13 +542,27 @@ fn tests(cx: &Context<'_>, op: &Op<'_>) -> String {
     } else {
         let mut args: Vec<String> = vec!["\"\"".to_owned()];
         args.extend(op.op.path_params.iter().skip(1).map(|_| "\"x\"".to_owned()));
-        let bad = construct.replacen(&format!("{name}::new({})", ids.join(", ")), &format!("{name}::new({})", args.join(", ")), 1);
+        let bad = construct.replacen(
+            &format!("{name}::new({})", ids.join(", ")),
+            &format!("{name}::new({})", args.join(", ")),
+            1,
+        );
         format!("        assert!({bad}.path().is_err(), \"an empty ID is refused\");\n")
     };
     format!(
         "\n#[cfg(test)]\nmod tests {{\n    use super::*;\n\n    #[test]\n    fn request_shape() {{\n        let request = {construct};\n        assert_eq!({name}::META.method, Method::{});\n        assert_eq!(request.path().unwrap(), \"{encoded}\");\n{query_check}{body_check}{bad_ids}    }}\n}}\n",
         op.op.http_method
     )
+}
+
+/// Whether a query request is made from one ID alone, so that the facade also takes the ID.
+fn by_id(cx: &Context<'_>, op: &Op<'_>) -> bool {
+    match &op.params {
+        Params::Query(id) => {
+            op.op.path_params.len() == 1 && cx.model.shapes[*id].fields.iter().all(|f| !f.required)
+        }
+        _ => false,
+    }
 }
 
 fn facade_type(resource: &str) -> String {
@@ -499,17 +590,22 @@ fn facade(cx: &Context<'_>, resource: &str, ops: &[&Op<'_>]) -> String {
     ));
     for op in ops {
         let summary = summary(cx, op.op);
-        let first = summary.chars().next().map_or(String::new(), |c| c.to_uppercase().collect::<String>()) + &summary[1..];
+        let first = summary.chars().next().map_or(String::new(), |c| c.to_uppercase().collect::<String>())
+            + &summary[1..];
         let name = &op.name;
         let (params, build) = match &op.params {
             Params::None => {
                 let ids = path_params(op.op);
                 (
                     ids.iter().map(|(_, i)| format!("{i}: impl Into<String>")).collect::<Vec<_>>().join(", "),
-                    format!("{name}::new({})", ids.iter().map(|(_, i)| i.clone()).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "{name}::new({})",
+                        ids.iter().map(|(_, i)| i.clone()).collect::<Vec<_>>().join(", ")
+                    ),
                 )
             }
             Params::Reuses(start, _, _) => (format!("request: {start}"), format!("{name}::new(request)")),
+            _ if by_id(cx, op) => (format!("request: impl Into<{name}>"), "request.into()".to_owned()),
             _ => (format!("request: {name}"), "request".to_owned()),
         };
         let paged = if op.op.paginated { "; `.stream()` on the result gives every item" } else { "" };
@@ -574,9 +670,13 @@ pub(crate) fn readme(cx: &Context<'_>, operations: &[Operation], readme: &str) -
         let args = match &op.params {
             Params::None => op.op.path_params.join(", "),
             Params::Reuses(start, _, _) => format!("{start}::new(..)"),
-            Params::Query(id) if op.op.path_params.is_empty() && cx.model.shapes[*id].fields.iter().all(|f| !f.required) => {
+            Params::Query(id)
+                if op.op.path_params.is_empty()
+                    && cx.model.shapes[*id].fields.iter().all(|f| !f.required) =>
+            {
                 format!("{}::new()", op.name)
             }
+            _ if by_id(cx, &op) => op.op.path_params.join(", "),
             _ => format!("{}::new(..)", op.name),
         };
         let stream = if op.op.paginated { " (`.stream()`)" } else { "" };

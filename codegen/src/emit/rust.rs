@@ -24,7 +24,11 @@ pub(crate) fn variant_ident(value: &str) -> String {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
-            let lower = if w.chars().all(|c| !c.is_ascii_lowercase()) { w.to_ascii_lowercase() } else { w.to_owned() };
+            let lower = if w.chars().all(|c| !c.is_ascii_lowercase()) {
+                w.to_ascii_lowercase()
+            } else {
+                w.to_owned()
+            };
             camel(&lower)
         })
         .collect();
@@ -38,7 +42,8 @@ pub(crate) fn doc(text: &str, indent: &str) -> String {
     let mut out = String::new();
     let text = text.trim();
     for line in text.lines() {
-        let line = line.trim_end().replace('[', "\\[").replace(']', "\\]").replace('<', "\\<").replace('>', "\\>");
+        let line =
+            line.trim_end().replace('[', "\\[").replace(']', "\\]").replace('<', "\\<").replace('>', "\\>");
         if line.is_empty() {
             out.push_str(&format!("{indent}///\n"));
         } else {
@@ -55,13 +60,26 @@ pub(crate) struct Imports<'a> {
     /// Short names in scope: the file's own types and what it imports.
     taken: BTreeMap<String, Option<Vec<String>>>,
     uses: BTreeSet<String>,
+    /// Re-export the generated types imported from other modules, so a family's module names
+    /// every type its requests and responses use.
+    reexport: bool,
 }
 
 impl<'a> Imports<'a> {
     /// Imports for the file of `module`, whose own types are `local`.
-    pub(crate) fn new(module: &'a [String], names: &'a Names, local: impl IntoIterator<Item = String>) -> Self {
+    pub(crate) fn new(
+        module: &'a [String],
+        names: &'a Names,
+        local: impl IntoIterator<Item = String>,
+    ) -> Self {
         let taken = local.into_iter().map(|n| (n, None)).collect();
-        Self { module, names, taken, uses: BTreeSet::new() }
+        Self { module, names, taken, uses: BTreeSet::new(), reexport: false }
+    }
+
+    /// Imports that re-export the generated types they bring in.
+    pub(crate) fn reexporting(mut self) -> Self {
+        self.reexport = true;
+        self
     }
 
     /// Bring in an item by path (`serde::Serialize`); returns its short name.
@@ -120,9 +138,11 @@ impl<'a> Imports<'a> {
         }
         let mut out = String::new();
         for (module, items) in by_module {
+            let generated = module.starts_with("crate::models::") && module != "crate::models::union";
+            let keyword = if self.reexport && generated { "pub use" } else { "use" };
             match items.as_slice() {
-                [one] => out.push_str(&format!("use {module}::{one};\n")),
-                many => out.push_str(&format!("use {module}::{{{}}};\n", many.join(", "))),
+                [one] => out.push_str(&format!("{keyword} {module}::{one};\n")),
+                many => out.push_str(&format!("{keyword} {module}::{{{}}};\n", many.join(", "))),
             }
         }
         if !out.is_empty() {

@@ -502,7 +502,7 @@ pub enum Source {
     /// A [`URLSource`].
     Url(URLSource),
     /// A [`Base64Source`].
-    Base64Source(Base64Source),
+    Base64(Base64Source),
 }
 
 impl From<URLSource> for Source {
@@ -513,7 +513,7 @@ impl From<URLSource> for Source {
 
 impl From<Base64Source> for Source {
     fn from(value: Base64Source) -> Self {
-        Self::Base64Source(value)
+        Self::Base64(value)
     }
 }
 

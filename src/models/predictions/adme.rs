@@ -3,8 +3,8 @@
 
 pub mod params;
 
-use crate::models::common::{AdmeProperties, Error};
-use crate::models::predictions::Status;
+pub use crate::models::common::{AdmeProperties, Error};
+pub use crate::models::predictions::Status;
 use crate::models::union::{Tag, arm, tag};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -83,6 +83,8 @@ pub struct AdmeMoleculeSucceeded {
     pub adme: AdmeProperties,
     /// Echoed SMILES from the request.
     pub smiles: String,
+    /// Where it is in its lifecycle.
+    pub status: String,
     /// Client-provided molecule identifier, if one was supplied.
     #[serde(default)]
     pub external_id: Option<String>,
@@ -98,6 +100,8 @@ pub struct AdmeMoleculeFailed {
     pub error: Error,
     /// Echoed SMILES from the request.
     pub smiles: String,
+    /// Where it is in its lifecycle.
+    pub status: String,
     /// Client-provided molecule identifier, if one was supplied.
     #[serde(default)]
     pub external_id: Option<String>,
@@ -124,6 +128,8 @@ pub struct Prediction {
     pub created_at: DateTime<Utc>,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// Model used for prediction
+    pub model: String,
     /// Where it is in its lifecycle.
     pub status: Status,
     /// Model version used for prediction

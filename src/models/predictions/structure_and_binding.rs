@@ -3,11 +3,11 @@
 
 pub mod params;
 
-use crate::models::common::{
+pub use crate::models::common::{
     Bond, Constraint, DnaEntity, Error, GlycanEntity, LigandCcdEntity, LigandSmilesEntity, Modification,
     PresignedFile, RnaEntity,
 };
-use crate::models::predictions::Status;
+pub use crate::models::predictions::Status;
 use crate::models::union::{Tag, arm, tag};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -75,6 +75,9 @@ pub struct Boltz2CustomMsa {
     pub format: Format,
     /// Where the file comes from.
     pub source: PresignedFile,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Run this protein entity in single-sequence mode without an MSA.
@@ -82,7 +85,11 @@ pub struct Boltz2CustomMsa {
 /// Use this for chains that should not use automatic MSA generation, including non-homologous chains in a request that also includes custom MSAs.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
-pub struct Boltz2EmptyMsa {}
+pub struct Boltz2EmptyMsa {
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
 
 /// As found in `entities` of [`Input`].
 #[derive(Debug, Clone, Deserialize)]
@@ -90,6 +97,9 @@ pub struct Boltz2EmptyMsa {}
 pub struct Boltz2ProteinEntity {
     /// Chain IDs for this entity
     pub chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Amino acid sequence (one-letter codes)
     pub value: String,
     /// Whether the sequence is cyclic
@@ -117,6 +127,9 @@ pub struct LigandProteinBinding {
     /// Chain ID of the ligand binder (must have exactly 1 copy, at most 2048 heavy
     /// atoms, and only ligands+proteins in entities)
     pub binder_chain_id: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `binding` of [`Input`].
@@ -125,6 +138,9 @@ pub struct LigandProteinBinding {
 pub struct ProteinProteinBinding {
     /// Chain IDs of the protein binders
     pub binder_chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `model_options` of [`Input`].
@@ -257,6 +273,9 @@ pub struct LigandProteinBindingMetrics {
     ///
     /// Higher values indicate stronger predicted binding.
     pub optimization_score: f64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `binding_metrics` of [`Output`].
@@ -265,6 +284,9 @@ pub struct LigandProteinBindingMetrics {
 pub struct ProteinProteinBindingMetrics {
     /// Confidence that binding occurs (0-1). Primary metric for hit discovery.
     pub binding_confidence: f64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Prediction output when succeeded
@@ -293,6 +315,8 @@ pub struct Prediction {
     pub created_at: DateTime<Utc>,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// Model used for prediction
+    pub model: String,
     /// Where it is in its lifecycle.
     pub status: Status,
     /// Model version used for prediction

@@ -3,11 +3,11 @@
 
 pub mod params;
 
-use crate::models::common::{
+pub use crate::models::common::{
     Bond, DnaEntity, Error, GlycanEntity, LigandCcdEntity, LigandSmilesEntity, Modification, PresignedFile,
     ProteinEntity, RnaEntity, Status, URLSource, Warning,
 };
-use crate::models::protein::{
+pub use crate::models::protein::{
     BinderDesignResult, CropResidue, GenericDesignResult, GlobalDesignFilter, Metrics, Progress,
     ProteinArtifacts, StructureTemplateLigandChainSpec,
 };
@@ -110,6 +110,9 @@ pub struct ReplacementMotif {
     pub end_index: i64,
     /// 0-indexed start residue (inclusive)
     pub start_index: i64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Insert a designed segment at a specific position in the sequence.
@@ -122,12 +125,17 @@ pub struct InsertionMotif {
     pub after_residue_index: i64,
     /// The range of lengths to design.
     pub design_length_range: DesignLengthRange,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Per-chain crop and design specification for a polymer chain in structure_template mode.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct StructureTemplatePolymerChainSpec {
+    /// `chain_type`.
+    pub chain_type: String,
     /// 0-indexed residue indices to retain from this chain, or 'all' to keep all
     /// residues. Residues not listed are removed before design.
     pub crop_residues: CropResidue,
@@ -145,6 +153,9 @@ pub struct CifBase64Source {
     pub data: String,
     /// Must be chemical/x-cif for CIF files
     pub media_type: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Constraints applied during sequence design
@@ -188,6 +199,9 @@ pub struct StructureTemplateBinderSpec {
     ///
     /// URLs are auto-detected; base64 uploads must use chemical/x-cif media type.
     pub structure: Structure,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Constraints applied during sequence design
     #[serde(default)]
     pub rules: Option<Rule>,
@@ -199,6 +213,9 @@ pub struct StructureTemplateBinderSpec {
 pub struct DesignedProteinEntity {
     /// Chain IDs to assign to this entity
     pub chain_ids: Vec<String>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Binder sequence specification.
     ///
     /// Fixed amino acids are written as literal single-letter codes. Designed regions
@@ -230,6 +247,9 @@ pub struct NoTemplateBinderSpec {
     pub entities: Vec<Entity>,
     /// The kind of protein to design.
     pub modality: Modality,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Covalent bond constraints between atoms in the binder complex.
     ///
     /// If defining bonds where an atom is part of a designed protein chain, assume
@@ -253,6 +273,9 @@ pub struct BoltzCuratedBinderSpec {
     /// Boltz maintains and may update the underlying template lists on behalf of
     /// customers.
     pub binder: Binder,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Constraints applied during sequence design
     #[serde(default)]
     pub rules: Option<Rule>,
@@ -269,6 +292,9 @@ pub struct UniformlySampledBinderSpec {
     /// Each generation samples one specification from this list; over larger runs this
     /// gives roughly equal representation.
     pub binder_specifications: Vec<CuratedBinderSpecificationChoice>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `data` of [`CuratedSpecifications`].
@@ -330,6 +356,9 @@ pub struct LegacyStructureTemplateBinderSpec {
     pub modality: Modality,
     /// The predicted structure file.
     pub structure: PresignedFile,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Constraints applied during sequence design
     #[serde(default)]
     pub rules: Option<Rule>,
@@ -346,6 +375,9 @@ pub struct LegacyUniformlySampledBinderSpec {
     /// Each generation samples one specification from this list; over larger runs this
     /// gives roughly equal representation.
     pub binder_specifications: Vec<LegacyBinderSpecificationChoice>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Deprecated legacy protein binder design input.
@@ -385,6 +417,9 @@ pub struct ProteinDesignReplacementMotif {
     pub filters: Vec<GlobalDesignFilter>,
     /// 0-indexed first replaced residue within the cropped chain selection, inclusive.
     pub start_index: i64,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `design_motifs` of [`ProteinDesignFromTemplateEntity`].
@@ -398,6 +433,9 @@ pub struct ProteinDesignInsertionMotif {
     pub design_length_range: DesignLengthRange,
     /// Filters applied to this motif in addition to global_design_filters.
     pub filters: Vec<GlobalDesignFilter>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `entities` of [`SingleProteinDesignBinder`].
@@ -410,6 +448,9 @@ pub struct ProteinDesignFromTemplateEntity {
     pub crop_residues: CropResidue,
     /// `template_id`.
     pub template_id: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Regions to design. Omit this field to keep the selected chain fixed.
     #[serde(default)]
     pub design_motifs: Option<Vec<DesignMotif>>,
@@ -423,6 +464,9 @@ pub struct ProteinDesignFromTemplateEntity {
 pub struct ProteinDesignNoTemplateEntity {
     /// Protein binder entity with designed and/or fixed segments.
     pub entity: Entity,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `specifications` of [`UniformlySampledProteinDesignBinder`].
@@ -447,6 +491,9 @@ pub struct ProteinDesignBoltzCuratedBinder {
     /// Boltz maintains and may update the underlying template lists on behalf of
     /// customers.
     pub binder: Binder,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `binder` of [`BinderDesignRun`].
@@ -455,6 +502,9 @@ pub struct ProteinDesignBoltzCuratedBinder {
 pub struct UniformlySampledProteinDesignBinder {
     /// `specifications`.
     pub specifications: Vec<Specification>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// A fixed target chain selected from a template.
@@ -469,6 +519,9 @@ pub struct ProteinDesignTargetFromTemplateEntity {
     pub crop_residues: CropResidue,
     /// `template_id`.
     pub template_id: String,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// `epitope_residues`.
     #[serde(default)]
     pub epitope_residues: Option<Vec<i64>>,
@@ -489,6 +542,9 @@ pub struct ProteinDesignTargetNoTemplateEntity {
     /// Declare internal connectivity in this entity and cross-entity attachments in the
     /// request-level bonds array.
     pub entity: crate::models::protein::Entity,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// `epitope_residues`.
     #[serde(default)]
     pub epitope_residues: Option<Vec<i64>>,
@@ -540,6 +596,9 @@ pub struct BinderDesignRun {
     pub target: Target,
     /// Structural templates.
     pub templates: Vec<ProteinDesignURLTemplate>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Filters applied to every designed region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
@@ -557,6 +616,9 @@ pub struct BinderDesignRun {
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct FusionProteinFixedSegment {
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Amino acid sequence (one-letter codes)
     pub value: String,
     /// Whether the sequence is cyclic
@@ -573,6 +635,9 @@ pub struct FusionProteinFixedSegment {
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct FusionProteinDesignedSegment {
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Binder sequence specification.
     ///
     /// Fixed amino acids are written as literal single-letter codes. Designed regions
@@ -597,6 +662,9 @@ pub struct FusionProteinDesignedSegment {
 pub struct FusionProteinNoTemplateSegment {
     /// `entity`.
     pub entity: FusionProteinNoTemplateSegmentEntity,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// An ordered fusion protein whose segments are concatenated into one surviving output chain.
@@ -607,6 +675,9 @@ pub struct FusionProteinEntity {
     pub output_chain_id: String,
     /// `segments`.
     pub segments: Vec<Segment>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// As found in `input` of [`Run`].
@@ -619,6 +690,9 @@ pub struct GenericDesignRun {
     pub num_proteins: i64,
     /// Structural templates.
     pub templates: Vec<ProteinDesignURLTemplate>,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Covalent bonds between atoms.
     #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
@@ -649,6 +723,8 @@ pub struct Run {
     pub engine_version: String,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// Pipeline used for protein design.
+    pub pipeline: String,
     /// Pipeline version used for protein design.
     pub pipeline_version: String,
     /// Where it is in its lifecycle.
@@ -736,7 +812,7 @@ pub enum Structure {
     /// A [`URLSource`].
     Url(URLSource),
     /// A [`CifBase64Source`].
-    CifBase64Source(CifBase64Source),
+    Base64(CifBase64Source),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
 }
@@ -745,7 +821,7 @@ impl<'de> Deserialize<'de> for Structure {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("base64") => Self::CifBase64Source(arm(value)?),
+            Tag::Is("base64") => Self::Base64(arm(value)?),
             Tag::Is("url") => Self::Url(arm(value)?),
             _ => Self::Unknown(value),
         })

@@ -3,8 +3,8 @@
 
 pub mod params;
 
-use crate::models::common::{Error, PresignedFile, Status, Warning};
-use crate::models::protein::{Entity, Metrics, Target};
+pub use crate::models::common::{Error, PresignedFile, Status, Warning};
+pub use crate::models::protein::{Entity, Metrics, Target};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -128,6 +128,8 @@ pub struct Run {
     pub engine_version: String,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// Pipeline used for protein library screen
+    pub pipeline: String,
     /// Pipeline version used for protein library screen
     pub pipeline_version: String,
     /// Where it is in its lifecycle.

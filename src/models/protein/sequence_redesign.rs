@@ -3,8 +3,8 @@
 
 pub mod params;
 
-use crate::models::common::{Error, PresignedFile, Status};
-use crate::models::protein::{BinderDesignResult, GenericDesignResult, GlobalDesignFilter, Progress};
+pub use crate::models::common::{Error, PresignedFile, Status};
+pub use crate::models::protein::{BinderDesignResult, GenericDesignResult, GlobalDesignFilter, Progress};
 use crate::models::union::{Tag, arm, tag};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -63,6 +63,8 @@ pub struct RunSummary {
 pub struct BinderSequenceRedesignTargetEntity {
     /// The chain ID.
     pub chain_id: String,
+    /// `role`.
+    pub role: String,
     /// Which kind it is.
     #[serde(rename = "type")]
     pub kind: String,
@@ -87,6 +89,8 @@ pub struct DesignMotif {
 pub struct BinderSequenceRedesignBinderEntity {
     /// The chain ID.
     pub chain_id: String,
+    /// `role`.
+    pub role: String,
     /// Which kind it is.
     #[serde(rename = "type")]
     pub kind: String,
@@ -105,6 +109,9 @@ pub struct BinderRedesignRun {
     pub num_proteins: i64,
     /// The predicted structure file.
     pub structure: PresignedFile,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Filters applied to every redesigned region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
@@ -142,6 +149,9 @@ pub struct GenericRedesignRun {
     pub num_proteins: i64,
     /// The predicted structure file.
     pub structure: PresignedFile,
+    /// Which kind it is.
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Filters applied to every redesigned region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
@@ -169,6 +179,8 @@ pub struct Run {
     pub engine_version: String,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// The pipeline that ran it.
+    pub pipeline: String,
     /// The pipeline's version.
     pub pipeline_version: String,
     /// Where it is in its lifecycle.

@@ -3,8 +3,8 @@
 
 pub mod params;
 
-use crate::models::common::{AdmeProperties, Error, Status, Warning};
-use crate::models::small_molecule::{Metrics, MoleculeArtifacts, MoleculeFilter, Target};
+pub use crate::models::common::{AdmeProperties, Error, Status, Warning};
+pub use crate::models::small_molecule::{Metrics, MoleculeArtifacts, MoleculeFilter, Target};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -73,6 +73,8 @@ pub struct Run {
     pub engine_version: String,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// Pipeline used for small molecule design
+    pub pipeline: String,
     /// Pipeline version used for small molecule design
     pub pipeline_version: String,
     /// Where it is in its lifecycle.

@@ -3,8 +3,8 @@
 
 pub mod params;
 
-use crate::models::common::{Error, PresignedFile, Status, URLSource, Warning};
-use crate::models::small_molecule::{Metrics, MoleculeArtifacts, MoleculeFilter, Target};
+pub use crate::models::common::{Error, PresignedFile, Status, URLSource, Warning};
+pub use crate::models::small_molecule::{Metrics, MoleculeArtifacts, MoleculeFilter, Target};
 use crate::models::union::{Tag, arm, tag};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
@@ -132,6 +132,8 @@ pub struct Run {
     pub engine_version: String,
     /// Whether this resource was created with a live API key.
     pub livemode: bool,
+    /// Pipeline used for small molecule library exploration
+    pub pipeline: String,
     /// Pipeline version used for small molecule exploration
     pub pipeline_version: String,
     /// Where it is in its lifecycle.

@@ -49,8 +49,8 @@ impl<'a> Adme<'a> {
     }
 
     /// Fetch a ADME prediction by ID.
-    pub fn retrieve(&self, request: RetrieveAdme) -> Call<'a, RetrieveAdme> {
-        self.client.send(request)
+    pub fn retrieve(&self, request: impl Into<RetrieveAdme>) -> Call<'a, RetrieveAdme> {
+        self.client.send(request.into())
     }
 
     /// Start a ADME prediction.

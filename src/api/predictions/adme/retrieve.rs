@@ -28,6 +28,18 @@ impl RetrieveAdme {
     }
 }
 
+impl From<&str> for RetrieveAdme {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveAdme {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveAdme {
     type Response = Prediction;
 

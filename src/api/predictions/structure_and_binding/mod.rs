@@ -52,8 +52,11 @@ impl<'a> StructureAndBinding<'a> {
     }
 
     /// Fetch a structure and binding prediction by ID.
-    pub fn retrieve(&self, request: RetrieveStructureAndBinding) -> Call<'a, RetrieveStructureAndBinding> {
-        self.client.send(request)
+    pub fn retrieve(
+        &self,
+        request: impl Into<RetrieveStructureAndBinding>,
+    ) -> Call<'a, RetrieveStructureAndBinding> {
+        self.client.send(request.into())
     }
 
     /// Start a structure and binding prediction.

@@ -28,6 +28,18 @@ impl RetrieveStructureAndBinding {
     }
 }
 
+impl From<&str> for RetrieveStructureAndBinding {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveStructureAndBinding {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveStructureAndBinding {
     type Response = Prediction;
 

@@ -40,6 +40,18 @@ impl ListProteinDesignResults {
     }
 }
 
+impl From<&str> for ListProteinDesignResults {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ListProteinDesignResults {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for ListProteinDesignResults {
     type Response = CursorPage<DesignResult>;
 

@@ -65,8 +65,11 @@ impl<'a> Design<'a> {
     }
 
     /// List the results of a protein design run, one page at a time; they appear while it runs; `.stream()` on the result gives every item.
-    pub fn list_results(&self, request: ListProteinDesignResults) -> Call<'a, ListProteinDesignResults> {
-        self.client.send(request)
+    pub fn list_results(
+        &self,
+        request: impl Into<ListProteinDesignResults>,
+    ) -> Call<'a, ListProteinDesignResults> {
+        self.client.send(request.into())
     }
 
     /// Resume a stopped protein design run.
@@ -75,8 +78,8 @@ impl<'a> Design<'a> {
     }
 
     /// Fetch a protein design run by ID.
-    pub fn retrieve(&self, request: RetrieveProteinDesign) -> Call<'a, RetrieveProteinDesign> {
-        self.client.send(request)
+    pub fn retrieve(&self, request: impl Into<RetrieveProteinDesign>) -> Call<'a, RetrieveProteinDesign> {
+        self.client.send(request.into())
     }
 
     /// Start a protein design run.

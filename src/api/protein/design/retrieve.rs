@@ -28,6 +28,18 @@ impl RetrieveProteinDesign {
     }
 }
 
+impl From<&str> for RetrieveProteinDesign {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveProteinDesign {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveProteinDesign {
     type Response = Run;
 

@@ -40,6 +40,18 @@ impl ListProteinLibraryScreenResults {
     }
 }
 
+impl From<&str> for ListProteinLibraryScreenResults {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ListProteinLibraryScreenResults {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for ListProteinLibraryScreenResults {
     type Response = CursorPage<ScreenedProtein>;
 

@@ -60,9 +60,9 @@ impl<'a> LibraryScreen<'a> {
     /// List the results of a protein library screen, one page at a time; they appear while it runs; `.stream()` on the result gives every item.
     pub fn list_results(
         &self,
-        request: ListProteinLibraryScreenResults,
+        request: impl Into<ListProteinLibraryScreenResults>,
     ) -> Call<'a, ListProteinLibraryScreenResults> {
-        self.client.send(request)
+        self.client.send(request.into())
     }
 
     /// Resume a stopped protein library screen.
@@ -71,8 +71,11 @@ impl<'a> LibraryScreen<'a> {
     }
 
     /// Fetch a protein library screen by ID.
-    pub fn retrieve(&self, request: RetrieveProteinLibraryScreen) -> Call<'a, RetrieveProteinLibraryScreen> {
-        self.client.send(request)
+    pub fn retrieve(
+        &self,
+        request: impl Into<RetrieveProteinLibraryScreen>,
+    ) -> Call<'a, RetrieveProteinLibraryScreen> {
+        self.client.send(request.into())
     }
 
     /// Start a protein library screen.

@@ -28,6 +28,18 @@ impl RetrieveProteinLibraryScreen {
     }
 }
 
+impl From<&str> for RetrieveProteinLibraryScreen {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveProteinLibraryScreen {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveProteinLibraryScreen {
     type Response = Run;
 

@@ -40,6 +40,18 @@ impl ListSequenceRedesignResults {
     }
 }
 
+impl From<&str> for ListSequenceRedesignResults {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ListSequenceRedesignResults {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for ListSequenceRedesignResults {
     type Response = CursorPage<RedesignResult>;
 

@@ -57,9 +57,9 @@ impl<'a> SequenceRedesign<'a> {
     /// List the results of a sequence redesign run, one page at a time; they appear while it runs; `.stream()` on the result gives every item.
     pub fn list_results(
         &self,
-        request: ListSequenceRedesignResults,
+        request: impl Into<ListSequenceRedesignResults>,
     ) -> Call<'a, ListSequenceRedesignResults> {
-        self.client.send(request)
+        self.client.send(request.into())
     }
 
     /// Resume a stopped sequence redesign run.
@@ -68,8 +68,11 @@ impl<'a> SequenceRedesign<'a> {
     }
 
     /// Fetch a sequence redesign run by ID.
-    pub fn retrieve(&self, request: RetrieveSequenceRedesign) -> Call<'a, RetrieveSequenceRedesign> {
-        self.client.send(request)
+    pub fn retrieve(
+        &self,
+        request: impl Into<RetrieveSequenceRedesign>,
+    ) -> Call<'a, RetrieveSequenceRedesign> {
+        self.client.send(request.into())
     }
 
     /// Start a sequence redesign run.

@@ -28,6 +28,18 @@ impl RetrieveSequenceRedesign {
     }
 }
 
+impl From<&str> for RetrieveSequenceRedesign {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveSequenceRedesign {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveSequenceRedesign {
     type Response = Run;
 

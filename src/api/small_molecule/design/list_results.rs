@@ -40,6 +40,18 @@ impl ListSmallMoleculeDesignResults {
     }
 }
 
+impl From<&str> for ListSmallMoleculeDesignResults {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ListSmallMoleculeDesignResults {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for ListSmallMoleculeDesignResults {
     type Response = CursorPage<DesignedMolecule>;
 

@@ -60,9 +60,9 @@ impl<'a> Design<'a> {
     /// List the results of a small-molecule design run, one page at a time; they appear while it runs; `.stream()` on the result gives every item.
     pub fn list_results(
         &self,
-        request: ListSmallMoleculeDesignResults,
+        request: impl Into<ListSmallMoleculeDesignResults>,
     ) -> Call<'a, ListSmallMoleculeDesignResults> {
-        self.client.send(request)
+        self.client.send(request.into())
     }
 
     /// Resume a stopped small-molecule design run.
@@ -71,8 +71,11 @@ impl<'a> Design<'a> {
     }
 
     /// Fetch a small-molecule design run by ID.
-    pub fn retrieve(&self, request: RetrieveSmallMoleculeDesign) -> Call<'a, RetrieveSmallMoleculeDesign> {
-        self.client.send(request)
+    pub fn retrieve(
+        &self,
+        request: impl Into<RetrieveSmallMoleculeDesign>,
+    ) -> Call<'a, RetrieveSmallMoleculeDesign> {
+        self.client.send(request.into())
     }
 
     /// Start a small-molecule design run.

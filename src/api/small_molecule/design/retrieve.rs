@@ -28,6 +28,18 @@ impl RetrieveSmallMoleculeDesign {
     }
 }
 
+impl From<&str> for RetrieveSmallMoleculeDesign {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveSmallMoleculeDesign {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveSmallMoleculeDesign {
     type Response = Run;
 

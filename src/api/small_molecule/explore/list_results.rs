@@ -40,6 +40,18 @@ impl ListExploreResults {
     }
 }
 
+impl From<&str> for ListExploreResults {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ListExploreResults {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for ListExploreResults {
     type Response = CursorPage<ExploredMolecule>;
 

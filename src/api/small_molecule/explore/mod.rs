@@ -34,8 +34,8 @@ impl<'a> Explore<'a> {
     }
 
     /// List the results of a small-molecule exploration, one page at a time; they appear while it runs; `.stream()` on the result gives every item.
-    pub fn list_results(&self, request: ListExploreResults) -> Call<'a, ListExploreResults> {
-        self.client.send(request)
+    pub fn list_results(&self, request: impl Into<ListExploreResults>) -> Call<'a, ListExploreResults> {
+        self.client.send(request.into())
     }
 
     /// Resume a stopped small-molecule exploration.
@@ -44,8 +44,8 @@ impl<'a> Explore<'a> {
     }
 
     /// Fetch a small-molecule exploration by ID.
-    pub fn retrieve(&self, request: RetrieveExplore) -> Call<'a, RetrieveExplore> {
-        self.client.send(request)
+    pub fn retrieve(&self, request: impl Into<RetrieveExplore>) -> Call<'a, RetrieveExplore> {
+        self.client.send(request.into())
     }
 
     /// Start a small-molecule exploration.

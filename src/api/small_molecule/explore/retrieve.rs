@@ -28,6 +28,18 @@ impl RetrieveExplore {
     }
 }
 
+impl From<&str> for RetrieveExplore {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveExplore {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveExplore {
     type Response = Run;
 

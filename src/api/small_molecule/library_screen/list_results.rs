@@ -40,6 +40,18 @@ impl ListSmallMoleculeLibraryScreenResults {
     }
 }
 
+impl From<&str> for ListSmallMoleculeLibraryScreenResults {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ListSmallMoleculeLibraryScreenResults {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for ListSmallMoleculeLibraryScreenResults {
     type Response = CursorPage<ScreenedMolecule>;
 

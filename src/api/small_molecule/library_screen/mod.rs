@@ -60,9 +60,9 @@ impl<'a> LibraryScreen<'a> {
     /// List the results of a small-molecule library screen, one page at a time; they appear while it runs; `.stream()` on the result gives every item.
     pub fn list_results(
         &self,
-        request: ListSmallMoleculeLibraryScreenResults,
+        request: impl Into<ListSmallMoleculeLibraryScreenResults>,
     ) -> Call<'a, ListSmallMoleculeLibraryScreenResults> {
-        self.client.send(request)
+        self.client.send(request.into())
     }
 
     /// Resume a stopped small-molecule library screen.
@@ -73,9 +73,9 @@ impl<'a> LibraryScreen<'a> {
     /// Fetch a small-molecule library screen by ID.
     pub fn retrieve(
         &self,
-        request: RetrieveSmallMoleculeLibraryScreen,
+        request: impl Into<RetrieveSmallMoleculeLibraryScreen>,
     ) -> Call<'a, RetrieveSmallMoleculeLibraryScreen> {
-        self.client.send(request)
+        self.client.send(request.into())
     }
 
     /// Start a small-molecule library screen.

@@ -28,6 +28,18 @@ impl RetrieveSmallMoleculeLibraryScreen {
     }
 }
 
+impl From<&str> for RetrieveSmallMoleculeLibraryScreen {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for RetrieveSmallMoleculeLibraryScreen {
+    fn from(id: String) -> Self {
+        Self::new(id)
+    }
+}
+
 impl Endpoint for RetrieveSmallMoleculeLibraryScreen {
     type Response = Run;
 
