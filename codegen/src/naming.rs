@@ -325,7 +325,6 @@ mod tests {
                 "global_design_filters",
                 "ExcludedAminoAcidsDesignFilter",
             ),
-            ("boltz_api__types__predictions__adme_start_params__Input", "AdmeStartParams", "input", "Input"),
             (
                 "InputConstraintContactConstraintResponseToken1PolymerContactTokenResponse",
                 "InputConstraintContactConstraintResponse",
@@ -333,7 +332,13 @@ mod tests {
                 "PolymerContactToken",
             ),
         ];
+        // No parent prefix to cut: the name is the class's own (module qualification removed).
         assert_eq!(local_name("Target", "LibraryScreenStartParams", "target"), None);
+        assert_eq!(
+            local_name("boltz_api__types__predictions__adme_start_params__Input", "AdmeStartParams", "input"),
+            None
+        );
+        assert_eq!(unqualified("boltz_api__types__predictions__adme_start_params__Input"), "Input");
         for (def, parent, field, want) in cases {
             assert_eq!(local_name(def, parent, field).as_deref(), Some(want), "{def}");
         }
