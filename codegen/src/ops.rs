@@ -12,7 +12,13 @@ pub(crate) fn struct_name(op: &Operation, overrides: &Overrides) -> Result<Strin
     Ok(match op.method.as_str() {
         "start" => format!("Start{stem}"),
         "retrieve" => format!("Retrieve{stem}"),
-        "list" => format!("List{stem}"),
+        "list" => {
+            // Plural, by the noun's last word: `ListProteinDesignRuns`, `ListProteinLibraryScreens`.
+            let noun =
+                overrides.nouns.get(&op.resource).and_then(|n| n.rsplit(' ').next()).unwrap_or_default();
+            let thing = crate::naming::camel(noun);
+            if stem.ends_with(&thing) { format!("List{stem}s") } else { format!("List{stem}{thing}s") }
+        }
         "list_results" => format!("List{stem}Results"),
         "delete_data" => format!("Delete{stem}Data"),
         "estimate_cost" => format!("Estimate{stem}Cost"),

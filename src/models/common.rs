@@ -255,7 +255,8 @@ pub struct Residue {
 
 /// Branched glycan represented as an explicit graph of CCD monosaccharide residues.
 ///
-/// Declare internal connectivity in this entity and cross-entity attachments in the request-level bonds array.
+/// Declare internal connectivity in this entity and cross-entity attachments in the request-level
+/// bonds array.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct GlycanEntity {
@@ -318,7 +319,8 @@ pub struct SmilesAtom {
     pub kind: String,
 }
 
-/// Atom reference for a single-residue ligand_ccd or an explicitly atom-mapped SMILES ligand. Glycan bonds use ccd_atom; new SMILES bonds should use smiles_atom.
+/// Atom reference for a single-residue ligand_ccd or an explicitly atom-mapped SMILES ligand.
+/// Glycan bonds use ccd_atom; new SMILES bonds should use smiles_atom.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct LigandAtom {

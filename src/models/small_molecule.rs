@@ -104,7 +104,8 @@ pub struct Target {
 
 /// Lipinski's Rule of Five filter.
 ///
-/// Rejects molecules that violate drug-likeness criteria based on molecular weight, LogP, hydrogen bond donors, and hydrogen bond acceptors.
+/// Rejects molecules that violate drug-likeness criteria based on molecular weight, LogP, hydrogen
+/// bond donors, and hydrogen bond acceptors.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct LipinskiFilter {
@@ -140,7 +141,8 @@ pub struct DescriptorRange {
 
 /// Filter molecules by RDKit molecular descriptors.
 ///
-/// Each descriptor is constrained to a min/max range. Only descriptors you provide are checked — omitted descriptors are unconstrained.
+/// Each descriptor is constrained to a min/max range. Only descriptors you provide are checked —
+/// omitted descriptors are unconstrained.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct RdkitDescriptorFilter {

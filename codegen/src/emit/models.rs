@@ -286,7 +286,7 @@ fn setter(
 ) -> String {
     let (param, store) = argument(imports, &field.ty, "value");
     let store = if optional { format!("Some({store})") } else { store };
-    let mut out = field_doc(cx, field);
+    let mut out = format!("\n{}", field_doc(cx, field));
     if !note.is_empty() {
         out.push_str(&format!("    ///\n    /// {note}\n"));
     }

@@ -204,7 +204,8 @@ fn path_fn(op: &Op<'_>) -> String {
 
 fn op_doc(cx: &Context<'_>, op: &Op<'_>) -> String {
     let (_, retry) = idempotency(op.op);
-    format!("/// `{} {}`: {}.\n///\n/// {retry}\n", op.op.http_method, op.op.path, summary(cx, op.op))
+    let text = format!("`{} {}`: {}.\n\n{retry}", op.op.http_method, op.op.path, summary(cx, op.op));
+    super::rust::wrapped(&text, "")
 }
 
 fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
@@ -357,6 +358,7 @@ fn query_struct(
             fields.push_str(&format!("    {ident}: Option<{ty}>,\n"));
             inits.push(format!("{ident}: None"));
             query.push_str(&format!("        if let Some(value) = &self.{ident} {{\n            query.append_pair(\"{}\", {});\n        }}\n", field.name, text("value")));
+            setters.push('\n');
             setters.push_str(&field_doc(cx, field));
             if field.name == "ids" {
                 // Comma-separated on the wire; a list in Rust.

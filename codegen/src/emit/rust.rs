@@ -39,16 +39,38 @@ pub(crate) fn variant_ident(value: &str) -> String {
 /// A description as doc-comment lines at `indent`, with brackets and angle brackets escaped so
 /// rustdoc reads them as text.
 pub(crate) fn doc(text: &str, indent: &str) -> String {
+    let escaped = text.replace('[', "\\[").replace(']', "\\]").replace('<', "\\<").replace('>', "\\>");
+    wrapped(&escaped, indent)
+}
+
+/// Text as doc-comment lines at `indent`, prose wrapped at 100 columns; list items and other
+/// indented lines are kept as they are.
+pub(crate) fn wrapped(text: &str, indent: &str) -> String {
+    const WIDTH: usize = 100;
     let mut out = String::new();
-    let text = text.trim();
-    for line in text.lines() {
-        let line =
-            line.trim_end().replace('[', "\\[").replace(']', "\\]").replace('<', "\\<").replace('>', "\\>");
+    for line in text.trim().lines() {
+        let line = line.trim_end();
         if line.is_empty() {
             out.push_str(&format!("{indent}///\n"));
-        } else {
-            out.push_str(&format!("{indent}/// {line}\n"));
+            continue;
         }
+        let numbered = line.split_once(". ").is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        if numbered || line.starts_with([' ', '-', '*', '|']) {
+            out.push_str(&format!("{indent}/// {line}\n"));
+            continue;
+        }
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && indent.len() + 4 + current.len() + 1 + word.len() > WIDTH {
+                out.push_str(&format!("{indent}/// {current}\n"));
+                current.clear();
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push_str(&format!("{indent}/// {current}\n"));
     }
     out
 }
@@ -171,5 +193,9 @@ mod tests {
     #[test]
     fn docs_escape_brackets() {
         assert_eq!(doc("A [b] <c>\n\nd", "    "), "    /// A \\[b\\] \\<c\\>\n    ///\n    /// d\n");
+        let long = "word ".repeat(30);
+        let lines = wrapped(&long, "");
+        assert!(lines.lines().count() > 1 && lines.lines().all(|l| l.len() <= 100), "{lines}");
+        assert_eq!(wrapped("- a list item stays", ""), "/// - a list item stays\n");
     }
 }

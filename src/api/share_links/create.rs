@@ -35,6 +35,7 @@ impl CreateShareLink {
             workspace_id: None,
         }
     }
+
     /// Access-control parameters for the share link.
     ///
     /// Discriminated by `access_mode`: `public` requires no other fields; `email`
@@ -43,6 +44,7 @@ impl CreateShareLink {
         self.access_parameters = Some(value.into());
         self
     }
+
     /// Pipelines to expose through the share link.
     ///
     /// Must belong to the resolved workspace. Up to 100 entries.
@@ -50,6 +52,7 @@ impl CreateShareLink {
         self.pipeline_ids = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Predictions to expose through the share link.
     ///
     /// Must belong to the resolved workspace. Up to 100 entries.
@@ -57,6 +60,7 @@ impl CreateShareLink {
         self.prediction_ids = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Workspace to target.
     ///
     /// Admin API keys and OAuth callers may select an authorized workspace; for

@@ -6,7 +6,8 @@ use crate::models::protein::design::LegacyDesignResult;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
 
-/// `GET /compute/v1/share/{id}/pipelines/{pipeline_id}/results`: list the results of a pipeline shared by a share link, one page at a time.
+/// `GET /compute/v1/share/{id}/pipelines/{pipeline_id}/results`: list the results of a pipeline
+/// shared by a share link, one page at a time.
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,7 @@ impl ListSharedPipelineResults {
     pub fn new(id: impl Into<String>, pipeline_id: impl Into<String>) -> Self {
         Self { cursor: CursorParams::default(), id: id.into(), pipeline_id: pipeline_id.into(), ids: None }
     }
+
     /// Comma-separated list of result IDs to filter by (max 200).
     ///
     /// Only results whose ID matches one of these is returned; missing IDs are silently

@@ -17,6 +17,7 @@ impl Molecule {
     pub fn new(smiles: impl Into<String>) -> Self {
         Self { smiles: smiles.into(), id: None }
     }
+
     /// Optional client-provided identifier.
     ///
     /// Returned as `external_id` in the matching output item.
@@ -42,6 +43,7 @@ impl Modification {
     pub fn new(residue_index: i64, value: impl Into<String>) -> Self {
         Self { residue_index, kind: "ccd".to_owned(), value: value.into() }
     }
+
     /// Modification format. Only CCD polymer modifications are supported.
     ///
     /// Default `ccd`.
@@ -106,11 +108,13 @@ impl RnaEntity {
             modifications: None,
         }
     }
+
     /// Whether the sequence is cyclic
     pub fn cyclic(mut self, value: bool) -> Self {
         self.cyclic = Some(value);
         self
     }
+
     /// CCD chemical modifications.
     ///
     /// Optional; defaults to an empty list when omitted. SMILES modifications are not
@@ -145,11 +149,13 @@ impl DnaEntity {
             modifications: None,
         }
     }
+
     /// Whether the sequence is cyclic
     pub fn cyclic(mut self, value: bool) -> Self {
         self.cyclic = Some(value);
         self
     }
+
     /// CCD chemical modifications.
     ///
     /// Optional; defaults to an empty list when omitted. SMILES modifications are not
@@ -244,7 +250,8 @@ impl Residue {
 
 /// Branched glycan represented as an explicit graph of CCD monosaccharide residues.
 ///
-/// Declare internal connectivity in this entity and cross-entity attachments in the request-level bonds array.
+/// Declare internal connectivity in this entity and cross-entity attachments in the request-level
+/// bonds array.
 #[derive(Debug, Clone, Serialize)]
 pub struct GlycanEntity {
     bonds: Vec<GlycanEntityBond>,
@@ -329,7 +336,8 @@ impl SmilesAtom {
     }
 }
 
-/// Atom reference for a single-residue ligand_ccd or an explicitly atom-mapped SMILES ligand. Glycan bonds use ccd_atom; new SMILES bonds should use smiles_atom.
+/// Atom reference for a single-residue ligand_ccd or an explicitly atom-mapped SMILES ligand.
+/// Glycan bonds use ccd_atom; new SMILES bonds should use smiles_atom.
 #[derive(Debug, Clone, Serialize)]
 pub struct LigandAtom {
     atom_name: String,
@@ -388,6 +396,7 @@ impl PocketConstraint {
             force: None,
         }
     }
+
     /// Whether to force the constraint
     pub fn force(mut self, value: bool) -> Self {
         self.force = Some(value);
@@ -450,6 +459,7 @@ impl ContactConstraint {
             force: None,
         }
     }
+
     /// Whether to force the constraint
     pub fn force(mut self, value: bool) -> Self {
         self.force = Some(value);
@@ -481,11 +491,13 @@ impl ProteinEntity {
             modifications: None,
         }
     }
+
     /// Whether the sequence is cyclic
     pub fn cyclic(mut self, value: bool) -> Self {
         self.cyclic = Some(value);
         self
     }
+
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.

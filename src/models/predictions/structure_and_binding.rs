@@ -65,7 +65,8 @@ pub struct PredictionSummary {
 
 /// Use a user-provided MSA for this protein entity.
 ///
-/// If any protein entity uses a custom MSA, every other protein entity must use either custom or empty MSA; automatic MSA generation cannot be mixed with custom MSAs in the same request.
+/// If any protein entity uses a custom MSA, every other protein entity must use either custom or
+/// empty MSA; automatic MSA generation cannot be mixed with custom MSAs in the same request.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct Boltz2CustomMsa {
@@ -82,7 +83,8 @@ pub struct Boltz2CustomMsa {
 
 /// Run this protein entity in single-sequence mode without an MSA.
 ///
-/// Use this for chains that should not use automatic MSA generation, including non-homologous chains in a request that also includes custom MSAs.
+/// Use this for chains that should not use automatic MSA generation, including non-homologous
+/// chains in a request that also includes custom MSAs.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct Boltz2EmptyMsa {
@@ -171,7 +173,8 @@ pub struct TemplateChain {
     pub template_chain_id: String,
 }
 
-/// Template structure used as an inference-time guide for Boltz-2.1 protein-chain geometry. Provide a CIF or PDB file from an HTTPS URL or base64 upload.
+/// Template structure used as an inference-time guide for Boltz-2.1 protein-chain geometry. Provide
+/// a CIF or PDB file from an HTTPS URL or base64 upload.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct Template {

@@ -100,7 +100,8 @@ pub struct DesignLengthRange {
 
 /// Replace a contiguous region of the sequence with a designed segment.
 ///
-/// Residues from start_index to end_index (inclusive) are replaced with a new sequence of the specified length.
+/// Residues from start_index to end_index (inclusive) are replaced with a new sequence of the
+/// specified length.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct ReplacementMotif {
@@ -182,7 +183,8 @@ pub struct Rule {
 
 /// Binder specification starting from an existing 3D structure.
 ///
-/// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which regions to redesign. Only chains included in chain_selection are part of the pipeline run.
+/// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which
+/// regions to redesign. Only chains included in chain_selection are part of the pipeline run.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct StructureTemplateBinderSpec {
@@ -236,7 +238,8 @@ pub struct DesignedProteinEntity {
 
 /// Binder specification without a structural template.
 ///
-/// Define the binder from sequence components (fixed and designed segments) without providing a starting 3D structure.
+/// Define the binder from sequence components (fixed and designed segments) without providing a
+/// starting 3D structure.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct NoTemplateBinderSpec {
@@ -264,7 +267,9 @@ pub struct NoTemplateBinderSpec {
 
 /// Boltz-managed curated binder specification.
 ///
-/// Choose a curated nanobody or antibody family and Boltz will select from maintained template lists during design. The curated lists are managed by Boltz and may be updated over time to improve quality and coverage.
+/// Choose a curated nanobody or antibody family and Boltz will select from maintained template
+/// lists during design. The curated lists are managed by Boltz and may be updated over time to
+/// improve quality and coverage.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct BoltzCuratedBinderSpec {
@@ -283,7 +288,8 @@ pub struct BoltzCuratedBinderSpec {
 
 /// A collection of binder specifications sampled uniformly during protein design.
 ///
-/// This lets one run explore multiple binder definitions while keeping each generation request shape unchanged.
+/// This lets one run explore multiple binder definitions while keeping each generation request
+/// shape unchanged.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct UniformlySampledBinderSpec {
@@ -341,7 +347,8 @@ pub struct LegacyDesignResult {
 
 /// Binder specification starting from an existing 3D structure.
 ///
-/// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which regions to redesign. Only chains included in chain_selection are part of the pipeline run.
+/// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which
+/// regions to redesign. Only chains included in chain_selection are part of the pipeline run.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct LegacyStructureTemplateBinderSpec {
@@ -366,7 +373,8 @@ pub struct LegacyStructureTemplateBinderSpec {
 
 /// A collection of binder specifications sampled uniformly during protein design.
 ///
-/// This lets one run explore multiple binder definitions while keeping each generation request shape unchanged.
+/// This lets one run explore multiple binder definitions while keeping each generation request
+/// shape unchanged.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct LegacyUniformlySampledBinderSpec {
@@ -382,7 +390,8 @@ pub struct LegacyUniformlySampledBinderSpec {
 
 /// Deprecated legacy protein binder design input.
 ///
-/// Use BinderProteinDesignRunInput for binder design or GenericProteinDesignRunInput for generic protein design. Legacy inputs remain accepted during migration.
+/// Use BinderProteinDesignRunInput for binder design or GenericProteinDesignRunInput for generic
+/// protein design. Legacy inputs remain accepted during migration.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct LegacyDesignRun {
@@ -458,7 +467,8 @@ pub struct ProteinDesignFromTemplateEntity {
 
 /// A template-free entity.
 ///
-/// The nested entity retains the existing protein-design entity contract, including the compact designed_protein value syntax.
+/// The nested entity retains the existing protein-design entity contract, including the compact
+/// designed_protein value syntax.
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct ProteinDesignNoTemplateEntity {

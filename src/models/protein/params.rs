@@ -43,6 +43,7 @@ impl CifBase64Source {
     pub fn new(data: impl Into<String>) -> Self {
         Self { data: data.into(), media_type: "chemical/x-cif".to_owned(), kind: "base64" }
     }
+
     /// Must be chemical/x-cif for CIF files
     ///
     /// Default `chemical/x-cif`.
@@ -76,6 +77,7 @@ impl StructureTemplateTargetPolymerChainSpec {
             non_binding_residues: None,
         }
     }
+
     /// 0-indexed residue indices where binder contact is desired (the epitope).
     ///
     /// All indices must be present in crop_residues and must not overlap
@@ -84,6 +86,7 @@ impl StructureTemplateTargetPolymerChainSpec {
         self.epitope_residues = Some(value.into_iter().collect());
         self
     }
+
     /// 0-indexed residue indices allowed to move during design (e.g.
     ///
     /// flexible loop regions). All indices must be present in crop_residues.
@@ -91,6 +94,7 @@ impl StructureTemplateTargetPolymerChainSpec {
         self.flexible_residues = Some(value.into_iter().collect());
         self
     }
+
     /// 0-indexed residue indices where binder contact should be discouraged.
     ///
     /// All indices must be present in crop_residues and must not overlap
@@ -150,6 +154,7 @@ impl NoTemplateTarget {
             non_binding_residues: None,
         }
     }
+
     /// Covalent bond constraints between atoms in the target complex.
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
@@ -158,6 +163,7 @@ impl NoTemplateTarget {
         self.bonds = Some(value.into_iter().collect());
         self
     }
+
     /// Structural constraints (pocket and contact).
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
@@ -166,6 +172,7 @@ impl NoTemplateTarget {
         self.constraints = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Chain IDs of ligand entities that are part of the binding epitope.
     ///
     /// Ligands are marked as epitope in full (no residue-level selection).
@@ -173,6 +180,7 @@ impl NoTemplateTarget {
         self.epitope_ligand_chains = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Polymer chain residues where binder contact is desired (the epitope).
     ///
     /// Each key is a chain ID of a polymer entity, each value is an array of 0-indexed
@@ -182,6 +190,7 @@ impl NoTemplateTarget {
         self.epitope_residues = Some(value);
         self
     }
+
     /// Polymer chain residues where binder contact should be discouraged.
     ///
     /// Each key is a chain ID of a polymer entity, each value is an array of 0-indexed

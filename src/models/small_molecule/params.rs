@@ -82,6 +82,7 @@ impl Target {
             kind: None,
         }
     }
+
     /// Covalent bond constraints between atoms in the target complex.
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
@@ -90,6 +91,7 @@ impl Target {
         self.bonds = Some(value.into_iter().collect());
         self
     }
+
     /// Structural constraints (pocket and contact).
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
@@ -98,6 +100,7 @@ impl Target {
         self.constraints = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Binding pocket residues, keyed by chain ID.
     ///
     /// Each key is a chain ID (e.g. "A") and the value is an array of 0-indexed residue
@@ -110,6 +113,7 @@ impl Target {
         self.pocket_residues = Some(value);
         self
     }
+
     /// Reference ligands as SMILES strings that help the model identify the binding
     /// pocket. When omitted, a set of drug-like default ligands is used for pocket
     /// detection.
@@ -117,6 +121,7 @@ impl Target {
         self.reference_ligands = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Target is defined directly by protein sequences rather than a structure
     /// template.
     pub fn kind(mut self, value: impl Into<String>) -> Self {
@@ -127,7 +132,8 @@ impl Target {
 
 /// Lipinski's Rule of Five filter.
 ///
-/// Rejects molecules that violate drug-likeness criteria based on molecular weight, LogP, hydrogen bond donors, and hydrogen bond acceptors.
+/// Rejects molecules that violate drug-likeness criteria based on molecular weight, LogP, hydrogen
+/// bond donors, and hydrogen bond acceptors.
 #[derive(Debug, Clone, Serialize)]
 pub struct LipinskiFilter {
     max_hba: f64,
@@ -145,6 +151,7 @@ impl LipinskiFilter {
     pub fn new(max_hba: f64, max_hbd: f64, max_logp: f64, max_mw: f64) -> Self {
         Self { max_hba, max_hbd, max_logp, max_mw, kind: "lipinski_filter", allow_single_violation: None }
     }
+
     /// If true, one rule violation is allowed (classic Rule of Five).
     ///
     /// Defaults to false (all rules must pass).
@@ -168,11 +175,13 @@ impl DescriptorRange {
     pub fn new() -> Self {
         Self { max: None, min: None }
     }
+
     /// Maximum allowed value (inclusive)
     pub fn max(mut self, value: f64) -> Self {
         self.max = Some(value);
         self
     }
+
     /// Minimum allowed value (inclusive)
     pub fn min(mut self, value: f64) -> Self {
         self.min = Some(value);
@@ -188,7 +197,8 @@ impl Default for DescriptorRange {
 
 /// Filter molecules by RDKit molecular descriptors.
 ///
-/// Each descriptor is constrained to a min/max range. Only descriptors you provide are checked — omitted descriptors are unconstrained.
+/// Each descriptor is constrained to a min/max range. Only descriptors you provide are checked —
+/// omitted descriptors are unconstrained.
 #[derive(Debug, Clone, Serialize)]
 pub struct RdkitDescriptorFilter {
     #[serde(rename = "type")]
@@ -232,51 +242,61 @@ impl RdkitDescriptorFilter {
             tpsa: None,
         }
     }
+
     /// `fraction_csp3`.
     pub fn fraction_csp3(mut self, value: DescriptorRange) -> Self {
         self.fraction_csp3 = Some(value);
         self
     }
+
     /// `mol_logp`.
     pub fn mol_logp(mut self, value: DescriptorRange) -> Self {
         self.mol_logp = Some(value);
         self
     }
+
     /// `mol_wt`.
     pub fn mol_wt(mut self, value: DescriptorRange) -> Self {
         self.mol_wt = Some(value);
         self
     }
+
     /// `num_aromatic_rings`.
     pub fn num_aromatic_rings(mut self, value: DescriptorRange) -> Self {
         self.num_aromatic_rings = Some(value);
         self
     }
+
     /// `num_h_acceptors`.
     pub fn num_h_acceptors(mut self, value: DescriptorRange) -> Self {
         self.num_h_acceptors = Some(value);
         self
     }
+
     /// `num_h_donors`.
     pub fn num_h_donors(mut self, value: DescriptorRange) -> Self {
         self.num_h_donors = Some(value);
         self
     }
+
     /// `num_heteroatoms`.
     pub fn num_heteroatoms(mut self, value: DescriptorRange) -> Self {
         self.num_heteroatoms = Some(value);
         self
     }
+
     /// `num_rings`.
     pub fn num_rings(mut self, value: DescriptorRange) -> Self {
         self.num_rings = Some(value);
         self
     }
+
     /// `num_rotatable_bonds`.
     pub fn num_rotatable_bonds(mut self, value: DescriptorRange) -> Self {
         self.num_rotatable_bonds = Some(value);
         self
     }
+
     /// `tpsa`.
     pub fn tpsa(mut self, value: DescriptorRange) -> Self {
         self.tpsa = Some(value);
@@ -353,6 +373,7 @@ impl MoleculeFilters {
     pub fn new() -> Self {
         Self { boltz_smarts_catalog_filter_level: None, custom_filters: None }
     }
+
     /// Controls the stringency of Boltz's built-in SMARTS structural alert filtering,
     /// which removes molecules matching known problematic substructures. When omitted,
     /// small-molecule design and library screen use 'recommended', while Explore uses
@@ -365,6 +386,7 @@ impl MoleculeFilters {
         self.boltz_smarts_catalog_filter_level = Some(value);
         self
     }
+
     /// Custom filters to apply. Molecules must pass all filters (AND logic).
     pub fn custom_filters(mut self, value: impl IntoIterator<Item = impl Into<CustomFilter>>) -> Self {
         self.custom_filters = Some(value.into_iter().map(Into::into).collect());

@@ -9,16 +9,17 @@ use http::Method;
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListAdme {
+pub struct ListAdmePredictions {
     cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
-impl ListAdme {
+impl ListAdmePredictions {
     /// The first page, with the defaults.
     pub fn new() -> Self {
         Self { cursor: CursorParams::default(), workspace_id: None }
     }
+
     /// Filter by workspace ID.
     ///
     /// Only used with admin API keys. If not provided, defaults to the workspace
@@ -29,13 +30,13 @@ impl ListAdme {
     }
 }
 
-impl Default for ListAdme {
+impl Default for ListAdmePredictions {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Endpoint for ListAdme {
+impl Endpoint for ListAdmePredictions {
     type Response = CursorPage<PredictionSummary>;
 
     const META: EndpointMeta = EndpointMeta {
@@ -55,7 +56,7 @@ impl Endpoint for ListAdme {
     }
 }
 
-cursor_list!(ListAdme, PredictionSummary, "run");
+cursor_list!(ListAdmePredictions, PredictionSummary, "run");
 
 #[cfg(test)]
 mod tests {
@@ -63,8 +64,8 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let request = ListAdme::new().after_id("x").before_id("x").limit(1).workspace_id("x");
-        assert_eq!(ListAdme::META.method, Method::GET);
+        let request = ListAdmePredictions::new().after_id("x").before_id("x").limit(1).workspace_id("x");
+        assert_eq!(ListAdmePredictions::META.method, Method::GET);
         assert_eq!(request.path().unwrap(), "/compute/v1/predictions/adme");
         assert_eq!(request.query().as_deref(), Some("after_id=x&before_id=x&limit=1&workspace_id=x"));
         assert!(request.body().unwrap().is_none());

@@ -16,7 +16,7 @@ mod start;
 
 pub use delete_data::DeleteAdmeData;
 pub use estimate_cost::EstimateAdmeCost;
-pub use list::ListAdme;
+pub use list::ListAdmePredictions;
 pub use retrieve::RetrieveAdme;
 pub use start::StartAdme;
 
@@ -44,7 +44,7 @@ impl<'a> Adme<'a> {
     }
 
     /// List ADME predictions, one page at a time; `.stream()` on the result gives every item.
-    pub fn list(&self, request: ListAdme) -> Call<'a, ListAdme> {
+    pub fn list(&self, request: ListAdmePredictions) -> Call<'a, ListAdmePredictions> {
         self.client.send(request)
     }
 

@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::common::DataDeletion;
 use http::Method;
 
-/// `POST /compute/v1/predictions/structure-and-binding/{id}/delete-data`: delete the input and output data of a structure and binding prediction.
+/// `POST /compute/v1/predictions/structure-and-binding/{id}/delete-data`: delete the input and
+/// output data of a structure and binding prediction.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,20 +5,22 @@ use crate::models::predictions::structure_and_binding::PredictionSummary;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
 
-/// `GET /compute/v1/predictions/structure-and-binding`: list structure and binding predictions, one page at a time.
+/// `GET /compute/v1/predictions/structure-and-binding`: list structure and binding predictions, one
+/// page at a time.
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListStructureAndBinding {
+pub struct ListStructureAndBindingPredictions {
     cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
-impl ListStructureAndBinding {
+impl ListStructureAndBindingPredictions {
     /// The first page, with the defaults.
     pub fn new() -> Self {
         Self { cursor: CursorParams::default(), workspace_id: None }
     }
+
     /// Filter by workspace ID.
     ///
     /// Only used with admin API keys. If not provided, defaults to the workspace
@@ -29,13 +31,13 @@ impl ListStructureAndBinding {
     }
 }
 
-impl Default for ListStructureAndBinding {
+impl Default for ListStructureAndBindingPredictions {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Endpoint for ListStructureAndBinding {
+impl Endpoint for ListStructureAndBindingPredictions {
     type Response = CursorPage<PredictionSummary>;
 
     const META: EndpointMeta = EndpointMeta {
@@ -55,7 +57,7 @@ impl Endpoint for ListStructureAndBinding {
     }
 }
 
-cursor_list!(ListStructureAndBinding, PredictionSummary, "run");
+cursor_list!(ListStructureAndBindingPredictions, PredictionSummary, "run");
 
 #[cfg(test)]
 mod tests {
@@ -63,8 +65,9 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let request = ListStructureAndBinding::new().after_id("x").before_id("x").limit(1).workspace_id("x");
-        assert_eq!(ListStructureAndBinding::META.method, Method::GET);
+        let request =
+            ListStructureAndBindingPredictions::new().after_id("x").before_id("x").limit(1).workspace_id("x");
+        assert_eq!(ListStructureAndBindingPredictions::META.method, Method::GET);
         assert_eq!(request.path().unwrap(), "/compute/v1/predictions/structure-and-binding");
         assert_eq!(request.query().as_deref(), Some("after_id=x&before_id=x&limit=1&workspace_id=x"));
         assert!(request.body().unwrap().is_none());

@@ -16,7 +16,7 @@ mod start;
 
 pub use delete_data::DeleteStructureAndBindingData;
 pub use estimate_cost::EstimateStructureAndBindingCost;
-pub use list::ListStructureAndBinding;
+pub use list::ListStructureAndBindingPredictions;
 pub use retrieve::RetrieveStructureAndBinding;
 pub use start::StartStructureAndBinding;
 
@@ -47,7 +47,10 @@ impl<'a> StructureAndBinding<'a> {
     }
 
     /// List structure and binding predictions, one page at a time; `.stream()` on the result gives every item.
-    pub fn list(&self, request: ListStructureAndBinding) -> Call<'a, ListStructureAndBinding> {
+    pub fn list(
+        &self,
+        request: ListStructureAndBindingPredictions,
+    ) -> Call<'a, ListStructureAndBindingPredictions> {
         self.client.send(request)
     }
 

@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::predictions::structure_and_binding::Prediction;
 use http::Method;
 
-/// `GET /compute/v1/predictions/structure-and-binding/{id}`: fetch a structure and binding prediction by ID.
+/// `GET /compute/v1/predictions/structure-and-binding/{id}`: fetch a structure and binding
+/// prediction by ID.
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +20,7 @@ impl RetrieveStructureAndBinding {
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), workspace_id: None }
     }
+
     /// Workspace ID.
     ///
     /// Only used with admin API keys. Ignored (or validated) for workspace-scoped keys.

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 /// `POST /compute/v1/predictions/structure-and-binding`: start a structure and binding prediction.
 ///
-/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is recognised by the server and it is retried like a read.
+/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
+/// recognised by the server and it is retried like a read.
 #[derive(Debug, Clone, Serialize)]
 pub struct StartStructureAndBinding {
     input: Input,
@@ -26,6 +27,7 @@ impl StartStructureAndBinding {
     pub fn new(input: Input) -> Self {
         Self { input, model: "boltz-2.1".to_owned(), idempotency_key: None, workspace_id: None }
     }
+
     /// Model to use for prediction
     ///
     /// Default `boltz-2.1`.
@@ -33,11 +35,13 @@ impl StartStructureAndBinding {
         self.model = value.into();
         self
     }
+
     /// Client-provided key to prevent duplicate submissions on retries
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// Target workspace ID (admin keys only; ignored for workspace keys)
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());

@@ -9,16 +9,17 @@ use http::Method;
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListProteinDesign {
+pub struct ListProteinDesignRuns {
     cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
-impl ListProteinDesign {
+impl ListProteinDesignRuns {
     /// The first page, with the defaults.
     pub fn new() -> Self {
         Self { cursor: CursorParams::default(), workspace_id: None }
     }
+
     /// Filter by workspace ID.
     ///
     /// Only used with admin API keys. If not provided, defaults to the workspace
@@ -29,13 +30,13 @@ impl ListProteinDesign {
     }
 }
 
-impl Default for ListProteinDesign {
+impl Default for ListProteinDesignRuns {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Endpoint for ListProteinDesign {
+impl Endpoint for ListProteinDesignRuns {
     type Response = CursorPage<RunSummary>;
 
     const META: EndpointMeta = EndpointMeta {
@@ -55,7 +56,7 @@ impl Endpoint for ListProteinDesign {
     }
 }
 
-cursor_list!(ListProteinDesign, RunSummary, "run");
+cursor_list!(ListProteinDesignRuns, RunSummary, "run");
 
 #[cfg(test)]
 mod tests {
@@ -63,8 +64,8 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let request = ListProteinDesign::new().after_id("x").before_id("x").limit(1).workspace_id("x");
-        assert_eq!(ListProteinDesign::META.method, Method::GET);
+        let request = ListProteinDesignRuns::new().after_id("x").before_id("x").limit(1).workspace_id("x");
+        assert_eq!(ListProteinDesignRuns::META.method, Method::GET);
         assert_eq!(request.path().unwrap(), "/compute/v1/protein/design");
         assert_eq!(request.query().as_deref(), Some("after_id=x&before_id=x&limit=1&workspace_id=x"));
         assert!(request.body().unwrap().is_none());

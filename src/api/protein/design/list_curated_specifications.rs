@@ -5,7 +5,8 @@ use crate::models::protein::design::CuratedSpecifications;
 use crate::models::protein::design::params::Type;
 use http::Method;
 
-/// `GET /compute/v1/protein/design/curated-specifications`: list Boltz's curated binder specifications.
+/// `GET /compute/v1/protein/design/curated-specifications`: list Boltz's curated binder
+/// specifications.
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]

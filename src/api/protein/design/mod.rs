@@ -20,7 +20,7 @@ mod stop;
 
 pub use delete_data::DeleteProteinDesignData;
 pub use estimate_cost::EstimateProteinDesignCost;
-pub use list::ListProteinDesign;
+pub use list::ListProteinDesignRuns;
 pub use list_curated_specifications::ListCuratedSpecifications;
 pub use list_results::ListProteinDesignResults;
 pub use resume::ResumeProteinDesign;
@@ -52,7 +52,7 @@ impl<'a> Design<'a> {
     }
 
     /// List protein design runs, one page at a time; `.stream()` on the result gives every item.
-    pub fn list(&self, request: ListProteinDesign) -> Call<'a, ListProteinDesign> {
+    pub fn list(&self, request: ListProteinDesignRuns) -> Call<'a, ListProteinDesignRuns> {
         self.client.send(request)
     }
 

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 /// `POST /compute/v1/protein/design`: start a protein design run.
 ///
-/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is recognised by the server and it is retried like a read.
+/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
+/// recognised by the server and it is retried like a read.
 #[derive(Debug, Clone, Serialize)]
 #[serde(transparent)]
 pub struct StartProteinDesign(DesignRun);

@@ -9,16 +9,17 @@ use http::Method;
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListProteinLibraryScreen {
+pub struct ListProteinLibraryScreens {
     cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
-impl ListProteinLibraryScreen {
+impl ListProteinLibraryScreens {
     /// The first page, with the defaults.
     pub fn new() -> Self {
         Self { cursor: CursorParams::default(), workspace_id: None }
     }
+
     /// Filter by workspace ID.
     ///
     /// Only used with admin API keys. If not provided, defaults to the workspace
@@ -29,13 +30,13 @@ impl ListProteinLibraryScreen {
     }
 }
 
-impl Default for ListProteinLibraryScreen {
+impl Default for ListProteinLibraryScreens {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Endpoint for ListProteinLibraryScreen {
+impl Endpoint for ListProteinLibraryScreens {
     type Response = CursorPage<RunSummary>;
 
     const META: EndpointMeta = EndpointMeta {
@@ -55,7 +56,7 @@ impl Endpoint for ListProteinLibraryScreen {
     }
 }
 
-cursor_list!(ListProteinLibraryScreen, RunSummary, "run");
+cursor_list!(ListProteinLibraryScreens, RunSummary, "run");
 
 #[cfg(test)]
 mod tests {
@@ -63,8 +64,9 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let request = ListProteinLibraryScreen::new().after_id("x").before_id("x").limit(1).workspace_id("x");
-        assert_eq!(ListProteinLibraryScreen::META.method, Method::GET);
+        let request =
+            ListProteinLibraryScreens::new().after_id("x").before_id("x").limit(1).workspace_id("x");
+        assert_eq!(ListProteinLibraryScreens::META.method, Method::GET);
         assert_eq!(request.path().unwrap(), "/compute/v1/protein/library-screen");
         assert_eq!(request.query().as_deref(), Some("after_id=x&before_id=x&limit=1&workspace_id=x"));
         assert!(request.body().unwrap().is_none());

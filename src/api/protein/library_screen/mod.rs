@@ -19,7 +19,7 @@ mod stop;
 
 pub use delete_data::DeleteProteinLibraryScreenData;
 pub use estimate_cost::EstimateProteinLibraryScreenCost;
-pub use list::ListProteinLibraryScreen;
+pub use list::ListProteinLibraryScreens;
 pub use list_results::ListProteinLibraryScreenResults;
 pub use resume::ResumeProteinLibraryScreen;
 pub use retrieve::RetrieveProteinLibraryScreen;
@@ -53,7 +53,7 @@ impl<'a> LibraryScreen<'a> {
     }
 
     /// List protein library screens, one page at a time; `.stream()` on the result gives every item.
-    pub fn list(&self, request: ListProteinLibraryScreen) -> Call<'a, ListProteinLibraryScreen> {
+    pub fn list(&self, request: ListProteinLibraryScreens) -> Call<'a, ListProteinLibraryScreens> {
         self.client.send(request)
     }
 

@@ -11,7 +11,8 @@ use serde::Serialize;
 
 /// `POST /compute/v1/protein/library-screen`: start a protein library screen.
 ///
-/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is recognised by the server and it is retried like a read.
+/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
+/// recognised by the server and it is retried like a read.
 #[derive(Debug, Clone, Serialize)]
 pub struct StartProteinLibraryScreen {
     proteins: Vec<Protein>,
@@ -32,11 +33,13 @@ impl StartProteinLibraryScreen {
             workspace_id: None,
         }
     }
+
     /// Client-provided key to prevent duplicate submissions on retries
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// Target workspace ID (admin keys only; ignored for workspace keys)
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());

@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::common::DataDeletion;
 use http::Method;
 
-/// `POST /compute/v1/protein/sequence-redesign/{id}/delete-data`: delete the input and output data of a sequence redesign run.
+/// `POST /compute/v1/protein/sequence-redesign/{id}/delete-data`: delete the input and output data
+/// of a sequence redesign run.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,16 +9,17 @@ use http::Method;
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListSequenceRedesign {
+pub struct ListSequenceRedesignRuns {
     cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
-impl ListSequenceRedesign {
+impl ListSequenceRedesignRuns {
     /// The first page, with the defaults.
     pub fn new() -> Self {
         Self { cursor: CursorParams::default(), workspace_id: None }
     }
+
     /// Filter by workspace ID.
     ///
     /// Only used with admin API keys. If not provided, defaults to the workspace
@@ -29,13 +30,13 @@ impl ListSequenceRedesign {
     }
 }
 
-impl Default for ListSequenceRedesign {
+impl Default for ListSequenceRedesignRuns {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Endpoint for ListSequenceRedesign {
+impl Endpoint for ListSequenceRedesignRuns {
     type Response = CursorPage<RunSummary>;
 
     const META: EndpointMeta = EndpointMeta {
@@ -55,7 +56,7 @@ impl Endpoint for ListSequenceRedesign {
     }
 }
 
-cursor_list!(ListSequenceRedesign, RunSummary, "run");
+cursor_list!(ListSequenceRedesignRuns, RunSummary, "run");
 
 #[cfg(test)]
 mod tests {
@@ -63,8 +64,8 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let request = ListSequenceRedesign::new().after_id("x").before_id("x").limit(1).workspace_id("x");
-        assert_eq!(ListSequenceRedesign::META.method, Method::GET);
+        let request = ListSequenceRedesignRuns::new().after_id("x").before_id("x").limit(1).workspace_id("x");
+        assert_eq!(ListSequenceRedesignRuns::META.method, Method::GET);
         assert_eq!(request.path().unwrap(), "/compute/v1/protein/sequence-redesign");
         assert_eq!(request.query().as_deref(), Some("after_id=x&before_id=x&limit=1&workspace_id=x"));
         assert!(request.body().unwrap().is_none());

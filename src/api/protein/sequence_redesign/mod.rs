@@ -19,7 +19,7 @@ mod stop;
 
 pub use delete_data::DeleteSequenceRedesignData;
 pub use estimate_cost::EstimateSequenceRedesignCost;
-pub use list::ListSequenceRedesign;
+pub use list::ListSequenceRedesignRuns;
 pub use list_results::ListSequenceRedesignResults;
 pub use resume::ResumeSequenceRedesign;
 pub use retrieve::RetrieveSequenceRedesign;
@@ -50,7 +50,7 @@ impl<'a> SequenceRedesign<'a> {
     }
 
     /// List sequence redesign runs, one page at a time; `.stream()` on the result gives every item.
-    pub fn list(&self, request: ListSequenceRedesign) -> Call<'a, ListSequenceRedesign> {
+    pub fn list(&self, request: ListSequenceRedesignRuns) -> Call<'a, ListSequenceRedesignRuns> {
         self.client.send(request)
     }
 

@@ -19,6 +19,7 @@ impl RetrieveSequenceRedesign {
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), workspace_id: None }
     }
+
     /// Workspace ID.
     ///
     /// Only used with admin API keys. Ignored (or validated) for workspace-scoped keys.

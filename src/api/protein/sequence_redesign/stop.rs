@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::protein::sequence_redesign::Run;
 use http::Method;
 
-/// `POST /compute/v1/protein/sequence-redesign/{id}/stop`: stop a sequence redesign run; results so far are kept.
+/// `POST /compute/v1/protein/sequence-redesign/{id}/stop`: stop a sequence redesign run; results so
+/// far are kept.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
 #[derive(Debug, Clone, PartialEq, Eq)]

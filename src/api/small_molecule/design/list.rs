@@ -9,16 +9,17 @@ use http::Method;
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListSmallMoleculeDesign {
+pub struct ListSmallMoleculeDesignRuns {
     cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
-impl ListSmallMoleculeDesign {
+impl ListSmallMoleculeDesignRuns {
     /// The first page, with the defaults.
     pub fn new() -> Self {
         Self { cursor: CursorParams::default(), workspace_id: None }
     }
+
     /// Filter by workspace ID.
     ///
     /// Only used with admin API keys. If not provided, defaults to the workspace
@@ -29,13 +30,13 @@ impl ListSmallMoleculeDesign {
     }
 }
 
-impl Default for ListSmallMoleculeDesign {
+impl Default for ListSmallMoleculeDesignRuns {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Endpoint for ListSmallMoleculeDesign {
+impl Endpoint for ListSmallMoleculeDesignRuns {
     type Response = CursorPage<RunSummary>;
 
     const META: EndpointMeta = EndpointMeta {
@@ -55,7 +56,7 @@ impl Endpoint for ListSmallMoleculeDesign {
     }
 }
 
-cursor_list!(ListSmallMoleculeDesign, RunSummary, "run");
+cursor_list!(ListSmallMoleculeDesignRuns, RunSummary, "run");
 
 #[cfg(test)]
 mod tests {
@@ -63,8 +64,9 @@ mod tests {
 
     #[test]
     fn request_shape() {
-        let request = ListSmallMoleculeDesign::new().after_id("x").before_id("x").limit(1).workspace_id("x");
-        assert_eq!(ListSmallMoleculeDesign::META.method, Method::GET);
+        let request =
+            ListSmallMoleculeDesignRuns::new().after_id("x").before_id("x").limit(1).workspace_id("x");
+        assert_eq!(ListSmallMoleculeDesignRuns::META.method, Method::GET);
         assert_eq!(request.path().unwrap(), "/compute/v1/small-molecule/design");
         assert_eq!(request.query().as_deref(), Some("after_id=x&before_id=x&limit=1&workspace_id=x"));
         assert!(request.body().unwrap().is_none());

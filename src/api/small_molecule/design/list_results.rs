@@ -6,7 +6,8 @@ use crate::models::small_molecule::design::DesignedMolecule;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
 
-/// `GET /compute/v1/small-molecule/design/{id}/results`: list the results of a small-molecule design run, one page at a time; they appear while it runs.
+/// `GET /compute/v1/small-molecule/design/{id}/results`: list the results of a small-molecule
+/// design run, one page at a time; they appear while it runs.
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,7 @@ impl ListSmallMoleculeDesignResults {
     pub fn new(id: impl Into<String>) -> Self {
         Self { cursor: CursorParams::default(), id: id.into(), ids: None, workspace_id: None }
     }
+
     /// Comma-separated list of result IDs to filter by (max 200).
     ///
     /// Only results whose ID matches one of these is returned; missing IDs are silently
@@ -31,6 +33,7 @@ impl ListSmallMoleculeDesignResults {
         self.ids = Some(ids.into_iter().map(|id| id.as_ref().to_owned()).collect::<Vec<_>>().join(","));
         self
     }
+
     /// Workspace ID.
     ///
     /// Only used with admin API keys. Ignored (or validated) for workspace-scoped keys.

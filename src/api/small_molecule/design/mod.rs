@@ -19,7 +19,7 @@ mod stop;
 
 pub use delete_data::DeleteSmallMoleculeDesignData;
 pub use estimate_cost::EstimateSmallMoleculeDesignCost;
-pub use list::ListSmallMoleculeDesign;
+pub use list::ListSmallMoleculeDesignRuns;
 pub use list_results::ListSmallMoleculeDesignResults;
 pub use resume::ResumeSmallMoleculeDesign;
 pub use retrieve::RetrieveSmallMoleculeDesign;
@@ -53,7 +53,7 @@ impl<'a> Design<'a> {
     }
 
     /// List small-molecule design runs, one page at a time; `.stream()` on the result gives every item.
-    pub fn list(&self, request: ListSmallMoleculeDesign) -> Call<'a, ListSmallMoleculeDesign> {
+    pub fn list(&self, request: ListSmallMoleculeDesignRuns) -> Call<'a, ListSmallMoleculeDesignRuns> {
         self.client.send(request)
     }
 

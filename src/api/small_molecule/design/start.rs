@@ -11,7 +11,8 @@ use serde::Serialize;
 
 /// `POST /compute/v1/small-molecule/design`: start a small-molecule design run.
 ///
-/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is recognised by the server and it is retried like a read.
+/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
+/// recognised by the server and it is retried like a read.
 #[derive(Debug, Clone, Serialize)]
 pub struct StartSmallMoleculeDesign {
     num_molecules: i64,
@@ -38,6 +39,7 @@ impl StartSmallMoleculeDesign {
             workspace_id: None,
         }
     }
+
     /// Chemical space to constrain generated molecules.
     ///
     /// Use 'enamine_real' for the Enamine REAL chemical space, 'wuxi_galaxi' for the
@@ -47,16 +49,19 @@ impl StartSmallMoleculeDesign {
         self.chemical_space = Some(value);
         self
     }
+
     /// Client-provided key to prevent duplicate submissions on retries
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// `molecule_filters`.
     pub fn molecule_filters(mut self, value: MoleculeFilters) -> Self {
         self.molecule_filters = Some(value);
         self
     }
+
     /// Target workspace ID (admin keys only; ignored for workspace keys)
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());

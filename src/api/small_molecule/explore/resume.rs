@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::small_molecule::explore::Run;
 use http::Method;
 
-/// `POST /compute/v1/small-molecule/explore/{id}/resume`: resume a stopped small-molecule exploration.
+/// `POST /compute/v1/small-molecule/explore/{id}/resume`: resume a stopped small-molecule
+/// exploration.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
 #[derive(Debug, Clone, PartialEq, Eq)]

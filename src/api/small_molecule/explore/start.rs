@@ -11,7 +11,8 @@ use serde::Serialize;
 
 /// `POST /compute/v1/small-molecule/explore`: start a small-molecule exploration.
 ///
-/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is recognised by the server and it is retried like a read.
+/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
+/// recognised by the server and it is retried like a read.
 #[derive(Debug, Clone, Serialize)]
 pub struct StartExplore {
     budget: i64,
@@ -30,16 +31,19 @@ impl StartExplore {
     pub fn new(budget: i64, library: Library, target: Target) -> Self {
         Self { budget, library, target, idempotency_key: None, molecule_filters: None, workspace_id: None }
     }
+
     /// Client-provided key to prevent duplicate submissions on retries
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// `molecule_filters`.
     pub fn molecule_filters(mut self, value: MoleculeFilters) -> Self {
         self.molecule_filters = Some(value);
         self
     }
+
     /// Target workspace ID (admin keys only; ignored for workspace keys)
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());

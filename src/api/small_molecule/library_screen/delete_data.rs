@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::common::DataDeletion;
 use http::Method;
 
-/// `POST /compute/v1/small-molecule/library-screen/{id}/delete-data`: delete the input and output data of a small-molecule library screen.
+/// `POST /compute/v1/small-molecule/library-screen/{id}/delete-data`: delete the input and output
+/// data of a small-molecule library screen.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
 #[derive(Debug, Clone, PartialEq, Eq)]

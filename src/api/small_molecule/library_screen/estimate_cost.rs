@@ -7,9 +7,11 @@ use crate::models::common::CostEstimate;
 use bytes::Bytes;
 use http::Method;
 
-/// `POST /compute/v1/small-molecule/library-screen/estimate-cost`: estimate what starting a small-molecule library screen would cost, without starting it.
+/// `POST /compute/v1/small-molecule/library-screen/estimate-cost`: estimate what starting a
+/// small-molecule library screen would cost, without starting it.
 ///
-/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is recognised by the server and it is retried like a read.
+/// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
+/// recognised by the server and it is retried like a read.
 ///
 /// It takes the same request as [`StartSmallMoleculeLibraryScreen`].
 #[derive(Debug, Clone)]

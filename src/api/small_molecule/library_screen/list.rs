@@ -5,20 +5,22 @@ use crate::models::small_molecule::library_screen::RunSummary;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
 
-/// `GET /compute/v1/small-molecule/library-screen`: list small-molecule library screens, one page at a time.
+/// `GET /compute/v1/small-molecule/library-screen`: list small-molecule library screens, one page
+/// at a time.
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ListSmallMoleculeLibraryScreen {
+pub struct ListSmallMoleculeLibraryScreens {
     cursor: CursorParams,
     workspace_id: Option<String>,
 }
 
-impl ListSmallMoleculeLibraryScreen {
+impl ListSmallMoleculeLibraryScreens {
     /// The first page, with the defaults.
     pub fn new() -> Self {
         Self { cursor: CursorParams::default(), workspace_id: None }
     }
+
     /// Filter by workspace ID.
     ///
     /// Only used with admin API keys. If not provided, defaults to the workspace
@@ -29,13 +31,13 @@ impl ListSmallMoleculeLibraryScreen {
     }
 }
 
-impl Default for ListSmallMoleculeLibraryScreen {
+impl Default for ListSmallMoleculeLibraryScreens {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Endpoint for ListSmallMoleculeLibraryScreen {
+impl Endpoint for ListSmallMoleculeLibraryScreens {
     type Response = CursorPage<RunSummary>;
 
     const META: EndpointMeta = EndpointMeta {
@@ -55,7 +57,7 @@ impl Endpoint for ListSmallMoleculeLibraryScreen {
     }
 }
 
-cursor_list!(ListSmallMoleculeLibraryScreen, RunSummary, "run");
+cursor_list!(ListSmallMoleculeLibraryScreens, RunSummary, "run");
 
 #[cfg(test)]
 mod tests {
@@ -64,8 +66,8 @@ mod tests {
     #[test]
     fn request_shape() {
         let request =
-            ListSmallMoleculeLibraryScreen::new().after_id("x").before_id("x").limit(1).workspace_id("x");
-        assert_eq!(ListSmallMoleculeLibraryScreen::META.method, Method::GET);
+            ListSmallMoleculeLibraryScreens::new().after_id("x").before_id("x").limit(1).workspace_id("x");
+        assert_eq!(ListSmallMoleculeLibraryScreens::META.method, Method::GET);
         assert_eq!(request.path().unwrap(), "/compute/v1/small-molecule/library-screen");
         assert_eq!(request.query().as_deref(), Some("after_id=x&before_id=x&limit=1&workspace_id=x"));
         assert!(request.body().unwrap().is_none());

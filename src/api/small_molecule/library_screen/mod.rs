@@ -19,7 +19,7 @@ mod stop;
 
 pub use delete_data::DeleteSmallMoleculeLibraryScreenData;
 pub use estimate_cost::EstimateSmallMoleculeLibraryScreenCost;
-pub use list::ListSmallMoleculeLibraryScreen;
+pub use list::ListSmallMoleculeLibraryScreens;
 pub use list_results::ListSmallMoleculeLibraryScreenResults;
 pub use resume::ResumeSmallMoleculeLibraryScreen;
 pub use retrieve::RetrieveSmallMoleculeLibraryScreen;
@@ -53,7 +53,10 @@ impl<'a> LibraryScreen<'a> {
     }
 
     /// List small-molecule library screens, one page at a time; `.stream()` on the result gives every item.
-    pub fn list(&self, request: ListSmallMoleculeLibraryScreen) -> Call<'a, ListSmallMoleculeLibraryScreen> {
+    pub fn list(
+        &self,
+        request: ListSmallMoleculeLibraryScreens,
+    ) -> Call<'a, ListSmallMoleculeLibraryScreens> {
         self.client.send(request)
     }
 

@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::small_molecule::library_screen::Run;
 use http::Method;
 
-/// `GET /compute/v1/small-molecule/library-screen/{id}`: fetch a small-molecule library screen by ID.
+/// `GET /compute/v1/small-molecule/library-screen/{id}`: fetch a small-molecule library screen by
+/// ID.
 ///
 /// A read, retried after failures.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +20,7 @@ impl RetrieveSmallMoleculeLibraryScreen {
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), workspace_id: None }
     }
+
     /// Workspace ID.
     ///
     /// Only used with admin API keys. Ignored (or validated) for workspace-scoped keys.

@@ -5,7 +5,8 @@ use crate::error::BuildError;
 use crate::models::small_molecule::library_screen::Run;
 use http::Method;
 
-/// `POST /compute/v1/small-molecule/library-screen/{id}/stop`: stop a small-molecule library screen; results so far are kept.
+/// `POST /compute/v1/small-molecule/library-screen/{id}/stop`: stop a small-molecule library
+/// screen; results so far are kept.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
 #[derive(Debug, Clone, PartialEq, Eq)]

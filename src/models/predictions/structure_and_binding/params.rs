@@ -29,7 +29,8 @@ open_enum! {
 
 /// Use a user-provided MSA for this protein entity.
 ///
-/// If any protein entity uses a custom MSA, every other protein entity must use either custom or empty MSA; automatic MSA generation cannot be mixed with custom MSAs in the same request.
+/// If any protein entity uses a custom MSA, every other protein entity must use either custom or
+/// empty MSA; automatic MSA generation cannot be mixed with custom MSAs in the same request.
 #[derive(Debug, Clone, Serialize)]
 pub struct Boltz2CustomMsa {
     format: Format,
@@ -47,7 +48,8 @@ impl Boltz2CustomMsa {
 
 /// Run this protein entity in single-sequence mode without an MSA.
 ///
-/// Use this for chains that should not use automatic MSA generation, including non-homologous chains in a request that also includes custom MSAs.
+/// Use this for chains that should not use automatic MSA generation, including non-homologous
+/// chains in a request that also includes custom MSAs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Boltz2EmptyMsa {
     #[serde(rename = "type")]
@@ -94,11 +96,13 @@ impl Boltz2ProteinEntity {
             msa: None,
         }
     }
+
     /// Whether the sequence is cyclic
     pub fn cyclic(mut self, value: bool) -> Self {
         self.cyclic = Some(value);
         self
     }
+
     /// CCD post-translational modifications.
     ///
     /// Optional; defaults to an empty list when omitted. SMILES modifications are not
@@ -107,6 +111,7 @@ impl Boltz2ProteinEntity {
         self.modifications = Some(value.into_iter().collect());
         self
     }
+
     /// Optional protein MSA control.
     ///
     /// Omit msa on all protein entities to use automatic MSA generation. Use custom for
@@ -167,16 +172,19 @@ impl ModelOption {
     pub fn new() -> Self {
         Self { recycling_steps: None, sampling_steps: None, step_scale: None }
     }
+
     /// The number of recycling steps to use for prediction. Default is 3.
     pub fn recycling_steps(mut self, value: i64) -> Self {
         self.recycling_steps = Some(value);
         self
     }
+
     /// The number of sampling steps to use for prediction. Default is 200.
     pub fn sampling_steps(mut self, value: i64) -> Self {
         self.sampling_steps = Some(value);
         self
     }
+
     /// Diffusion step scale (temperature).
     ///
     /// Controls sampling diversity — higher values produce more varied structures.
@@ -223,7 +231,8 @@ impl TemplateStructureBase64Source {
     }
 }
 
-/// Template structure used as an inference-time guide for Boltz-2.1 protein-chain geometry. Provide a CIF or PDB file from an HTTPS URL or base64 upload.
+/// Template structure used as an inference-time guide for Boltz-2.1 protein-chain geometry. Provide
+/// a CIF or PDB file from an HTTPS URL or base64 upload.
 #[derive(Debug, Clone, Serialize)]
 pub struct Template {
     template_chains: Vec<TemplateChain>,
@@ -244,6 +253,7 @@ impl Template {
             force_threshold_angstroms: None,
         }
     }
+
     /// Force the template reference potential with this distance threshold in
     /// angstroms.
     ///
@@ -285,11 +295,13 @@ impl Input {
             templates: None,
         }
     }
+
     /// Which binding to score.
     pub fn binding(mut self, value: impl Into<Binding>) -> Self {
         self.binding = Some(value.into());
         self
     }
+
     /// Request-level covalent bonds between atoms.
     ///
     /// Use ccd_atom with a glycan residue ID, smiles_atom with a numeric SMILES
@@ -299,6 +311,7 @@ impl Input {
         self.bonds = Some(value.into_iter().collect());
         self
     }
+
     /// Structural constraints (pocket and contact).
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
@@ -307,16 +320,19 @@ impl Input {
         self.constraints = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Model settings.
     pub fn model_options(mut self, value: ModelOption) -> Self {
         self.model_options = Some(value);
         self
     }
+
     /// Number of structure samples to generate (1-10)
     pub fn num_samples(mut self, value: i64) -> Self {
         self.num_samples = Some(value);
         self
     }
+
     /// Template structure files to guide protein-chain prediction.
     ///
     /// Supports up to 4 CIF or PDB templates from HTTPS URLs or base64 uploads. Use

@@ -61,7 +61,8 @@ impl DesignLengthRange {
 
 /// Replace a contiguous region of the sequence with a designed segment.
 ///
-/// Residues from start_index to end_index (inclusive) are replaced with a new sequence of the specified length.
+/// Residues from start_index to end_index (inclusive) are replaced with a new sequence of the
+/// specified length.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplacementMotif {
     design_length_range: DesignLengthRange,
@@ -108,6 +109,7 @@ impl StructureTemplatePolymerChainSpec {
     pub fn new(crop_residues: impl Into<CropResidue>) -> Self {
         Self { chain_type: "polymer", crop_residues: crop_residues.into(), design_motifs: None }
     }
+
     /// Optional motifs (replacement or insertion) defining which regions to redesign on
     /// this chain. Omit this field to include the chain as fixed scaffold context.
     pub fn design_motifs(mut self, value: impl IntoIterator<Item = impl Into<LegacyDesignMotif>>) -> Self {
@@ -132,6 +134,7 @@ impl Rule {
     pub fn new() -> Self {
         Self { excluded_amino_acids: None, excluded_sequence_motifs: None, max_hydrophobic_fraction: None }
     }
+
     /// Single-letter amino acid codes to exclude from design (e.g.
     ///
     /// \['C', 'P'\] to exclude cysteine and proline)
@@ -139,6 +142,7 @@ impl Rule {
         self.excluded_amino_acids = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Sequence motifs to exclude from designed regions.
     ///
     /// Designs containing any of these motifs are filtered out before scoring. Use X as
@@ -147,6 +151,7 @@ impl Rule {
         self.excluded_sequence_motifs = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// Maximum allowed fraction of hydrophobic residues (I, L, V, M, F, W, Y) in
     /// designed regions. Designs exceeding this threshold are filtered out before
     /// scoring. Leave empty to disable.
@@ -164,7 +169,8 @@ impl Default for Rule {
 
 /// Binder specification starting from an existing 3D structure.
 ///
-/// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which regions to redesign. Only chains included in chain_selection are part of the pipeline run.
+/// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which
+/// regions to redesign. Only chains included in chain_selection are part of the pipeline run.
 #[derive(Debug, Clone, Serialize)]
 pub struct StructureTemplateBinderSpec {
     chain_selection: BTreeMap<String, ChainSelection>,
@@ -191,6 +197,7 @@ impl StructureTemplateBinderSpec {
             rules: None,
         }
     }
+
     /// Constraints on the design.
     pub fn rules(mut self, value: Rule) -> Self {
         self.rules = Some(value);
@@ -222,11 +229,13 @@ impl DesignedProteinEntity {
             modifications: None,
         }
     }
+
     /// Whether the sequence is cyclic
     pub fn cyclic(mut self, value: bool) -> Self {
         self.cyclic = Some(value);
         self
     }
+
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.
@@ -238,7 +247,8 @@ impl DesignedProteinEntity {
 
 /// Binder specification without a structural template.
 ///
-/// Define the binder from sequence components (fixed and designed segments) without providing a starting 3D structure.
+/// Define the binder from sequence components (fixed and designed segments) without providing a
+/// starting 3D structure.
 #[derive(Debug, Clone, Serialize)]
 pub struct NoTemplateBinderSpec {
     entities: Vec<Entity>,
@@ -262,6 +272,7 @@ impl NoTemplateBinderSpec {
             rules: None,
         }
     }
+
     /// Covalent bond constraints between atoms in the binder complex.
     ///
     /// If defining bonds where an atom is part of a designed protein chain, assume
@@ -271,6 +282,7 @@ impl NoTemplateBinderSpec {
         self.bonds = Some(value.into_iter().collect());
         self
     }
+
     /// Constraints on the design.
     pub fn rules(mut self, value: Rule) -> Self {
         self.rules = Some(value);
@@ -280,7 +292,9 @@ impl NoTemplateBinderSpec {
 
 /// Boltz-managed curated binder specification.
 ///
-/// Choose a curated nanobody or antibody family and Boltz will select from maintained template lists during design. The curated lists are managed by Boltz and may be updated over time to improve quality and coverage.
+/// Choose a curated nanobody or antibody family and Boltz will select from maintained template
+/// lists during design. The curated lists are managed by Boltz and may be updated over time to
+/// improve quality and coverage.
 #[derive(Debug, Clone, Serialize)]
 pub struct BoltzCuratedBinderSpec {
     binder: Binder,
@@ -295,6 +309,7 @@ impl BoltzCuratedBinderSpec {
     pub fn new(binder: Binder) -> Self {
         Self { binder, kind: "boltz_curated", rules: None }
     }
+
     /// Constraints on the design.
     pub fn rules(mut self, value: Rule) -> Self {
         self.rules = Some(value);
@@ -304,7 +319,8 @@ impl BoltzCuratedBinderSpec {
 
 /// A collection of binder specifications sampled uniformly during protein design.
 ///
-/// This lets one run explore multiple binder definitions while keeping each generation request shape unchanged.
+/// This lets one run explore multiple binder definitions while keeping each generation request
+/// shape unchanged.
 #[derive(Debug, Clone, Serialize)]
 pub struct UniformlySampledBinderSpec {
     binder_specifications: Vec<CuratedBinderSpecificationChoice>,
@@ -351,11 +367,13 @@ impl LegacyDesignRun {
             workspace_id: None,
         }
     }
+
     /// Client-provided key to prevent duplicate submissions on retries
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// Target workspace ID (admin keys only; ignored for workspace keys)
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());
@@ -445,6 +463,7 @@ impl ProteinDesignFromTemplateEntity {
             design_motifs: None,
         }
     }
+
     /// Regions to design. Omit this field to keep the selected chain fixed.
     pub fn design_motifs(mut self, value: impl IntoIterator<Item = impl Into<DesignMotif>>) -> Self {
         self.design_motifs = Some(value.into_iter().map(Into::into).collect());
@@ -454,7 +473,8 @@ impl ProteinDesignFromTemplateEntity {
 
 /// A template-free entity.
 ///
-/// The nested entity retains the existing protein-design entity contract, including the compact designed_protein value syntax.
+/// The nested entity retains the existing protein-design entity contract, including the compact
+/// designed_protein value syntax.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProteinDesignNoTemplateEntity {
     entity: Entity,
@@ -486,6 +506,7 @@ impl SingleProteinDesignBinder {
     ) -> Self {
         Self { entities: entities.into_iter().map(Into::into).collect(), modality, bonds: None }
     }
+
     /// Covalent bonds between atoms.
     pub fn bonds(mut self, value: impl IntoIterator<Item = Bond>) -> Self {
         self.bonds = Some(value.into_iter().collect());
@@ -561,16 +582,19 @@ impl ProteinDesignTargetFromTemplateEntity {
             non_binding_residues: None,
         }
     }
+
     /// `epitope_residues`.
     pub fn epitope_residues(mut self, value: impl IntoIterator<Item = i64>) -> Self {
         self.epitope_residues = Some(value.into_iter().collect());
         self
     }
+
     /// `flexible_residues`.
     pub fn flexible_residues(mut self, value: impl IntoIterator<Item = i64>) -> Self {
         self.flexible_residues = Some(value.into_iter().collect());
         self
     }
+
     /// `non_binding_residues`.
     pub fn non_binding_residues(mut self, value: impl IntoIterator<Item = i64>) -> Self {
         self.non_binding_residues = Some(value.into_iter().collect());
@@ -603,16 +627,19 @@ impl ProteinDesignTargetNoTemplateEntity {
             non_binding_residues: None,
         }
     }
+
     /// `epitope_residues`.
     pub fn epitope_residues(mut self, value: impl IntoIterator<Item = i64>) -> Self {
         self.epitope_residues = Some(value.into_iter().collect());
         self
     }
+
     /// Marks a ligand entity as part of the binding epitope in full.
     pub fn is_epitope(mut self, value: bool) -> Self {
         self.is_epitope = Some(value);
         self
     }
+
     /// `non_binding_residues`.
     pub fn non_binding_residues(mut self, value: impl IntoIterator<Item = i64>) -> Self {
         self.non_binding_residues = Some(value.into_iter().collect());
@@ -635,6 +662,7 @@ impl Target {
     pub fn new(entities: impl IntoIterator<Item = impl Into<TargetEntity>>) -> Self {
         Self { entities: entities.into_iter().map(Into::into).collect(), bonds: None }
     }
+
     /// Covalent bonds between atoms.
     pub fn bonds(mut self, value: impl IntoIterator<Item = Bond>) -> Self {
         self.bonds = Some(value.into_iter().collect());
@@ -673,6 +701,7 @@ impl ProteinDesignBase64Template {
     pub fn new(id: impl Into<String>, data: impl Into<String>) -> Self {
         Self { id: id.into(), data: data.into(), media_type: "chemical/x-cif".to_owned(), kind: "base64" }
     }
+
     /// Must be chemical/x-cif for CIF files
     ///
     /// Default `chemical/x-cif`.
@@ -718,6 +747,7 @@ impl BinderDesignRun {
             workspace_id: None,
         }
     }
+
     /// Filters applied to every designed region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
@@ -728,11 +758,13 @@ impl BinderDesignRun {
         self.global_design_filters = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// The idempotency key it was started with, if any.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// Target workspace ID (admin keys only; ignored for workspace keys).
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());
@@ -757,11 +789,13 @@ impl FusionProteinFixedSegment {
     pub fn new(value: impl Into<String>) -> Self {
         Self { kind: "protein", value: value.into(), cyclic: None, modifications: None }
     }
+
     /// Whether the sequence is cyclic
     pub fn cyclic(mut self, value: bool) -> Self {
         self.cyclic = Some(value);
         self
     }
+
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.
@@ -788,11 +822,13 @@ impl FusionProteinDesignedSegment {
     pub fn new(value: impl Into<String>) -> Self {
         Self { kind: "designed_protein", value: value.into(), cyclic: None, modifications: None }
     }
+
     /// Whether the sequence is cyclic
     pub fn cyclic(mut self, value: bool) -> Self {
         self.cyclic = Some(value);
         self
     }
+
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.
@@ -876,11 +912,13 @@ impl GenericDesignRun {
             workspace_id: None,
         }
     }
+
     /// Covalent bonds between atoms.
     pub fn bonds(mut self, value: impl IntoIterator<Item = Bond>) -> Self {
         self.bonds = Some(value.into_iter().collect());
         self
     }
+
     /// Filters applied to every designed region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
@@ -891,11 +929,13 @@ impl GenericDesignRun {
         self.global_design_filters = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// The idempotency key it was started with, if any.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// Target workspace ID (admin keys only; ignored for workspace keys).
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());

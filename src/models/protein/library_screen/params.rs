@@ -17,6 +17,7 @@ impl Protein {
     pub fn new(entities: impl IntoIterator<Item = impl Into<Entity>>) -> Self {
         Self { entities: entities.into_iter().map(Into::into).collect(), id: None }
     }
+
     /// Optional client-provided identifier for this entry
     pub fn id(mut self, value: impl Into<String>) -> Self {
         self.id = Some(value.into());

@@ -18,6 +18,7 @@ impl BinderSequenceRedesignTargetEntity {
     pub fn new(chain_id: impl Into<String>) -> Self {
         Self { chain_id: chain_id.into(), role: "target", kind: "from_template".to_owned() }
     }
+
     /// Which kind it is.
     ///
     /// Default `from_template`.
@@ -48,6 +49,7 @@ impl DesignMotif {
             kind: "residues".to_owned(),
         }
     }
+
     /// Which kind it is.
     ///
     /// Default `residues`.
@@ -78,6 +80,7 @@ impl BinderSequenceRedesignBinderEntity {
             design_motifs: None,
         }
     }
+
     /// Which kind it is.
     ///
     /// Default `from_template`.
@@ -85,6 +88,7 @@ impl BinderSequenceRedesignBinderEntity {
         self.kind = value.into();
         self
     }
+
     /// Residues to redesign. Omit this field to keep the binder chain fixed.
     pub fn design_motifs(mut self, value: impl IntoIterator<Item = DesignMotif>) -> Self {
         self.design_motifs = Some(value.into_iter().collect());
@@ -125,6 +129,7 @@ impl BinderRedesignRun {
             workspace_id: None,
         }
     }
+
     /// Filters applied to every redesigned region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
@@ -135,11 +140,13 @@ impl BinderRedesignRun {
         self.global_design_filters = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// The idempotency key it was started with, if any.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// Workspace to run this redesign in.
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());
@@ -162,6 +169,7 @@ impl Entity {
     pub fn new(chain_id: impl Into<String>) -> Self {
         Self { chain_id: chain_id.into(), kind: "from_template".to_owned(), design_motifs: None }
     }
+
     /// Which kind it is.
     ///
     /// Default `from_template`.
@@ -169,6 +177,7 @@ impl Entity {
         self.kind = value.into();
         self
     }
+
     /// Residues to redesign. Omit this field to keep the chain fixed.
     pub fn design_motifs(mut self, value: impl IntoIterator<Item = DesignMotif>) -> Self {
         self.design_motifs = Some(value.into_iter().collect());
@@ -209,6 +218,7 @@ impl GenericRedesignRun {
             workspace_id: None,
         }
     }
+
     /// Filters applied to every redesigned region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
@@ -219,11 +229,13 @@ impl GenericRedesignRun {
         self.global_design_filters = Some(value.into_iter().map(Into::into).collect());
         self
     }
+
     /// The idempotency key it was started with, if any.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
     }
+
     /// Workspace to run this redesign in.
     pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
         self.workspace_id = Some(value.into());

@@ -16,7 +16,10 @@ open_enum! {
 
 /// CSV or TSV molecule library, limited to 375 MiB and 5,000,000 data records.
 ///
-/// URL sources can use the full file limit. Base64 sources are also subject to the API's 50 MiB JSON request-body limit, so use a URL source for larger files. The file must be UTF-8 and may contain only the selected SMILES and ID columns; column order does not matter. Candidate IDs are limited to 1,024 UTF-8 bytes; missing or blank IDs default to the zero-based data-record index.
+/// URL sources can use the full file limit. Base64 sources are also subject to the API's 50 MiB
+/// JSON request-body limit, so use a URL source for larger files. The file must be UTF-8 and may
+/// contain only the selected SMILES and ID columns; column order does not matter. Candidate IDs are
+/// limited to 1,024 UTF-8 bytes; missing or blank IDs default to the zero-based data-record index.
 #[derive(Debug, Clone, Serialize)]
 pub struct Library {
     format: Format,
@@ -32,6 +35,7 @@ impl Library {
     pub fn new(format: Format, source: impl Into<Source>) -> Self {
         Self { format, source: source.into(), id_column: None, smiles_column: None }
     }
+
     /// Column containing candidate IDs.
     ///
     /// When omitted, a distinct `id` column is used if present; otherwise IDs are
@@ -40,6 +44,7 @@ impl Library {
         self.id_column = Some(value.into());
         self
     }
+
     /// Column containing SMILES strings. Defaults to `smiles` when omitted.
     pub fn smiles_column(mut self, value: impl Into<String>) -> Self {
         self.smiles_column = Some(value.into());
