@@ -45,6 +45,8 @@ pub(crate) struct Overrides {
     pub(crate) nouns: BTreeMap<String, String>,
     /// Doc comments for fields the schema leaves undocumented, by field name.
     pub(crate) docs: BTreeMap<String, String>,
+    /// Request constants a caller may change, by field name (`model`); others are fixed.
+    pub(crate) settable: BTreeSet<String>,
 }
 
 impl Overrides {
@@ -62,13 +64,15 @@ impl Overrides {
                 })
                 .collect()
         };
-        let nullable = root
-            .get("nullable")
-            .and_then(Value::as_array)
-            .ok_or("overrides: `nullable` is missing")?
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or("overrides: nullable"))
-            .collect::<Result<_, _>>()?;
+        let list = |key: &str| -> Result<BTreeSet<String>, String> {
+            root.get(key)
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("overrides: `{key}` is missing"))?
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| format!("overrides: {key}")))
+                .collect()
+        };
+        let nullable = list("nullable")?;
         Ok(Self {
             shapes: map("shapes")?,
             unions: map("unions")?,
@@ -77,6 +81,7 @@ impl Overrides {
             nullable,
             nouns: map("nouns")?,
             docs: map("docs")?,
+            settable: list("settable")?,
         })
     }
 }

@@ -216,7 +216,6 @@ pub(crate) fn request_struct_as(
     let shape = &cx.model.shapes[id];
     let name = name.to_owned();
     let serialize = imports.item("serde::Serialize");
-    let tags = cx.tags.get(&id);
     let mut out = docs.to_owned();
     out.push_str(&format!("#[derive(Debug, Clone, {serialize})]\npub struct {name} {{\n"));
     let mut params = Vec::new();
@@ -227,17 +226,19 @@ pub(crate) fn request_struct_as(
         if ident != field.name && !ident.starts_with("r#") {
             out.push_str(&format!("    #[serde(rename = \"{}\")]\n", field.name));
         }
-        let is_tag = tags.is_some_and(|t| t.contains(&field.name));
-        match (&field.ty, is_tag) {
-            (Type::Const(value), true) => {
-                out.push_str(&format!("    {ident}: &'static str,\n"));
-                inits.push(format!("{ident}: \"{value}\""));
-                continue;
-            }
-            (Type::Const(value), false) if field.required => {
+        let settable = cx.overrides.settable.contains(&field.name);
+        match &field.ty {
+            // A constant the API may widen (a new `model`) starts at the schema's value and can be
+            // changed; every other constant (a union's tag, a fixed `media_type`) is fixed.
+            Type::Const(value) if settable && field.required => {
                 out.push_str(&format!("    {ident}: String,\n"));
                 inits.push(format!("{ident}: \"{value}\".to_owned()"));
                 setters.push_str(&setter(cx, imports, field, &ident, &format!("Default `{value}`."), false));
+                continue;
+            }
+            Type::Const(value) if field.required => {
+                out.push_str(&format!("    {ident}: &'static str,\n"));
+                inits.push(format!("{ident}: \"{value}\""));
                 continue;
             }
             _ => {}

@@ -34,22 +34,14 @@ impl Molecule {
 pub struct Modification {
     residue_index: i64,
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
     value: String,
 }
 
 impl Modification {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(residue_index: i64, value: impl Into<String>) -> Self {
-        Self { residue_index, kind: "ccd".to_owned(), value: value.into() }
-    }
-
-    /// Modification format. Only CCD polymer modifications are supported.
-    ///
-    /// Default `ccd`.
-    pub fn kind(mut self, value: impl Into<String>) -> Self {
-        self.kind = value.into();
-        self
+        Self { residue_index, kind: "ccd", value: value.into() }
     }
 }
 

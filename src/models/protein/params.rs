@@ -33,7 +33,7 @@ impl Default for StructureTemplateLigandChainSpec {
 #[derive(Debug, Clone, Serialize)]
 pub struct CifBase64Source {
     data: String,
-    media_type: String,
+    media_type: &'static str,
     #[serde(rename = "type")]
     kind: &'static str,
 }
@@ -41,15 +41,7 @@ pub struct CifBase64Source {
 impl CifBase64Source {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(data: impl Into<String>) -> Self {
-        Self { data: data.into(), media_type: "chemical/x-cif".to_owned(), kind: "base64" }
-    }
-
-    /// Must be chemical/x-cif for CIF files
-    ///
-    /// Default `chemical/x-cif`.
-    pub fn media_type(mut self, value: impl Into<String>) -> Self {
-        self.media_type = value.into();
-        self
+        Self { data: data.into(), media_type: "chemical/x-cif", kind: "base64" }
     }
 }
 

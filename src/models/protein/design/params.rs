@@ -691,7 +691,7 @@ impl ProteinDesignURLTemplate {
 pub struct ProteinDesignBase64Template {
     id: String,
     data: String,
-    media_type: String,
+    media_type: &'static str,
     #[serde(rename = "type")]
     kind: &'static str,
 }
@@ -699,15 +699,7 @@ pub struct ProteinDesignBase64Template {
 impl ProteinDesignBase64Template {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(id: impl Into<String>, data: impl Into<String>) -> Self {
-        Self { id: id.into(), data: data.into(), media_type: "chemical/x-cif".to_owned(), kind: "base64" }
-    }
-
-    /// Must be chemical/x-cif for CIF files
-    ///
-    /// Default `chemical/x-cif`.
-    pub fn media_type(mut self, value: impl Into<String>) -> Self {
-        self.media_type = value.into();
-        self
+        Self { id: id.into(), data: data.into(), media_type: "chemical/x-cif", kind: "base64" }
     }
 }
 

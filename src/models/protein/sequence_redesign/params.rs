@@ -10,21 +10,13 @@ pub struct BinderSequenceRedesignTargetEntity {
     chain_id: String,
     role: &'static str,
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
 }
 
 impl BinderSequenceRedesignTargetEntity {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(chain_id: impl Into<String>) -> Self {
-        Self { chain_id: chain_id.into(), role: "target", kind: "from_template".to_owned() }
-    }
-
-    /// Which kind it is.
-    ///
-    /// Default `from_template`.
-    pub fn kind(mut self, value: impl Into<String>) -> Self {
-        self.kind = value.into();
-        self
+        Self { chain_id: chain_id.into(), role: "target", kind: "from_template" }
     }
 }
 
@@ -34,7 +26,7 @@ pub struct DesignMotif {
     filters: Vec<GlobalDesignFilter>,
     residues: Vec<i64>,
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
 }
 
 impl DesignMotif {
@@ -46,16 +38,8 @@ impl DesignMotif {
         Self {
             filters: filters.into_iter().map(Into::into).collect(),
             residues: residues.into_iter().collect(),
-            kind: "residues".to_owned(),
+            kind: "residues",
         }
-    }
-
-    /// Which kind it is.
-    ///
-    /// Default `residues`.
-    pub fn kind(mut self, value: impl Into<String>) -> Self {
-        self.kind = value.into();
-        self
     }
 }
 
@@ -65,7 +49,7 @@ pub struct BinderSequenceRedesignBinderEntity {
     chain_id: String,
     role: &'static str,
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     design_motifs: Option<Vec<DesignMotif>>,
 }
@@ -73,20 +57,7 @@ pub struct BinderSequenceRedesignBinderEntity {
 impl BinderSequenceRedesignBinderEntity {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(chain_id: impl Into<String>) -> Self {
-        Self {
-            chain_id: chain_id.into(),
-            role: "binder",
-            kind: "from_template".to_owned(),
-            design_motifs: None,
-        }
-    }
-
-    /// Which kind it is.
-    ///
-    /// Default `from_template`.
-    pub fn kind(mut self, value: impl Into<String>) -> Self {
-        self.kind = value.into();
-        self
+        Self { chain_id: chain_id.into(), role: "binder", kind: "from_template", design_motifs: None }
     }
 
     /// Residues to redesign. Omit this field to keep the binder chain fixed.
@@ -159,7 +130,7 @@ impl BinderRedesignRun {
 pub struct Entity {
     chain_id: String,
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     design_motifs: Option<Vec<DesignMotif>>,
 }
@@ -167,15 +138,7 @@ pub struct Entity {
 impl Entity {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(chain_id: impl Into<String>) -> Self {
-        Self { chain_id: chain_id.into(), kind: "from_template".to_owned(), design_motifs: None }
-    }
-
-    /// Which kind it is.
-    ///
-    /// Default `from_template`.
-    pub fn kind(mut self, value: impl Into<String>) -> Self {
-        self.kind = value.into();
-        self
+        Self { chain_id: chain_id.into(), kind: "from_template", design_motifs: None }
     }
 
     /// Residues to redesign. Omit this field to keep the chain fixed.
