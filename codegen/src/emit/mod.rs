@@ -25,8 +25,6 @@ pub(crate) struct Context<'a> {
     /// How each union tells its variants apart (every response union; request unions where
     /// possible, for variant names).
     pub(crate) decisions: BTreeMap<usize, Decision>,
-    /// The fields of each shape that are a union's tag.
-    pub(crate) tags: BTreeMap<ShapeId, BTreeSet<String>>,
     /// Shapes that are an operation's own request type, emitted with the operation.
     pub(crate) op_structs: BTreeSet<ShapeId>,
 }
@@ -39,18 +37,10 @@ impl<'a> Context<'a> {
         overrides: &'a Overrides,
     ) -> Result<Self, Vec<String>> {
         let mut decisions = BTreeMap::new();
-        let mut tags: BTreeMap<ShapeId, BTreeSet<String>> = BTreeMap::new();
         let mut problems = Vec::new();
         for (id, union) in model.unions.iter().enumerate() {
             match unions::decide(model, &union.arms) {
                 Ok(decision) => {
-                    if let Decision::Tag { field, .. } = &decision {
-                        for arm in &union.arms {
-                            if let Type::Struct(s) = arm {
-                                tags.entry(*s).or_default().insert(field.clone());
-                            }
-                        }
-                    }
                     decisions.insert(id, decision);
                 }
                 Err(e) if union.side == crate::shapes::Side::Response => {
@@ -69,7 +59,7 @@ impl<'a> Context<'a> {
             })
             .collect();
         if problems.is_empty() {
-            Ok(Self { model, names, overrides, decisions, tags, op_structs })
+            Ok(Self { model, names, overrides, decisions, op_structs })
         } else {
             Err(problems)
         }
