@@ -41,6 +41,7 @@ use crate::api::auth::Auth;
 use crate::api::cli::Cli;
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
+use crate::jobs::{Job, Wait};
 use crate::json::{ApiResponse, HttpRequest, HttpResponse, Json, ResponseFuture, decode_with_response};
 use crate::redact::Redact;
 
@@ -141,6 +142,12 @@ impl Client {
     /// The auth operations: who is calling.
     pub fn auth(&self) -> Auth<'_> {
         Auth::new(self)
+    }
+
+    /// Wait for a prediction or pipeline run: `.await` it for how it ended, or take
+    /// `.events()` for every change on the way; see [`jobs`](crate::jobs).
+    pub fn wait<J: Job>(&self, job: &J) -> Wait<'_, J> {
+        Wait::new(self, job.id())
     }
 }
 

@@ -58,15 +58,21 @@ pub enum Error {
     /// A 2xx response body did not decode into the expected type.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// A job that was being waited for failed; its error is the job's.
+    #[error(transparent)]
+    JobFailed(Box<JobFailure>),
 }
 
 /// Which time limit a [`Error::Timeout`] hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// One attempt's timeout.
     Attempt,
     /// The total deadline over all attempts and backoff.
     Deadline,
+    /// The deadline for waiting on a job; the job itself goes on.
+    Wait,
 }
 
 impl fmt::Display for TimeoutKind {
@@ -74,6 +80,7 @@ impl fmt::Display for TimeoutKind {
         f.write_str(match self {
             TimeoutKind::Attempt => "the attempt",
             TimeoutKind::Deadline => "the call",
+            TimeoutKind::Wait => "waiting for the job",
         })
     }
 }
@@ -112,7 +119,8 @@ impl Error {
             Error::Timeout { .. }
             | Error::Transport(_)
             | Error::ResponseTooLarge { .. }
-            | Error::Decode(_) => true,
+            | Error::Decode(_)
+            | Error::JobFailed(_) => true,
         }
     }
 
@@ -149,6 +157,36 @@ fn find<'a, T: std::error::Error + 'static>(err: &'a (dyn std::error::Error + 's
         cur = e.source();
     }
     None
+}
+
+/// A job that ended in `failed`, with the error the API gave it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("job {id} failed: {code}: {message}")]
+pub struct JobFailure {
+    id: String,
+    code: String,
+    message: String,
+}
+
+impl JobFailure {
+    pub(crate) fn new(id: &str, code: &str, message: &str) -> Self {
+        Self { id: id.to_owned(), code: code.to_owned(), message: message.to_owned() }
+    }
+
+    /// The job's ID.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The machine-readable error code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 /// Why a request could not be built. Nothing was sent.

@@ -26,13 +26,14 @@ pub mod api;
 pub mod client;
 pub mod endpoint;
 pub mod error;
+pub mod jobs;
 pub mod json;
 pub mod models;
 mod redact;
 
 pub use client::{Call, CallFuture, Client, ClientBuilder, RawRequest};
 pub use endpoint::{Endpoint, EndpointMeta, Idempotency};
-pub use error::{ApiError, ApiErrorKind, BuildError, DecodeError, Error, TimeoutKind};
+pub use error::{ApiError, ApiErrorKind, BuildError, DecodeError, Error, JobFailure, TimeoutKind};
 pub use json::ApiResponse;
 pub use options::RequestOptions;
 

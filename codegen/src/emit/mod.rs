@@ -27,6 +27,9 @@ pub(crate) struct Context<'a> {
     pub(crate) decisions: BTreeMap<usize, Decision>,
     /// Shapes that are an operation's own request type, emitted with the operation.
     pub(crate) op_structs: BTreeSet<ShapeId>,
+    /// Response shapes compared for equality: a job's `progress` and what it holds, so that
+    /// waiting can report when the counters change.
+    pub(crate) compared: BTreeSet<ShapeId>,
 }
 
 impl<'a> Context<'a> {
@@ -58,8 +61,9 @@ impl<'a> Context<'a> {
                 _ => None,
             })
             .collect();
+        let compared = progress_shapes(model);
         if problems.is_empty() {
-            Ok(Self { model, names, overrides, decisions, op_structs })
+            Ok(Self { model, names, overrides, decisions, op_structs, compared })
         } else {
             Err(problems)
         }
@@ -84,6 +88,35 @@ impl<'a> Context<'a> {
     pub(crate) fn stem(&self, resource: &str) -> Option<String> {
         self.overrides.resources.get(resource).cloned()
     }
+}
+
+/// The shapes under any `progress` field, and the shapes inside them.
+fn progress_shapes(model: &Model) -> BTreeSet<ShapeId> {
+    let mut todo: Vec<ShapeId> = model
+        .shapes
+        .iter()
+        .flat_map(|s| &s.fields)
+        .filter(|f| f.name == "progress")
+        .filter_map(|f| match f.ty {
+            Type::Struct(id) => Some(id),
+            _ => None,
+        })
+        .collect();
+    let mut found = BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        if found.insert(id) {
+            for field in &model.shapes[id].fields {
+                let mut ty = &field.ty;
+                while let Type::Array(inner) | Type::Map(inner) = ty {
+                    ty = inner;
+                }
+                if let Type::Struct(inner) = ty {
+                    todo.push(*inner);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// A file of the crate, relative to the workspace root.

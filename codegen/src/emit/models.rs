@@ -145,8 +145,9 @@ fn response_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> 
     let name = &cx.names.shapes[id].name;
     let deserialize = imports.item("serde::Deserialize");
     let mut out = type_doc(shape.description.as_deref(), returned_or_found(cx, id));
+    let eq = if cx.compared.contains(&id) { ", PartialEq" } else { "" };
     out.push_str(&format!(
-        "#[derive(Debug, Clone, {deserialize})]\n#[non_exhaustive]\npub struct {name} {{\n"
+        "#[derive(Debug, Clone{eq}, {deserialize})]\n#[non_exhaustive]\npub struct {name} {{\n"
     ));
     // Constants, union tags included, are plain strings: a new value on the server still decodes.
     for field in &shape.fields {

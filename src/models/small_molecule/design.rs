@@ -47,7 +47,7 @@ pub struct Input {
 }
 
 /// As found in `progress` of [`Run`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct Progress {
     /// Number of molecules generated so far

@@ -71,7 +71,7 @@ pub struct Input {
 }
 
 /// As found in `rejection_summary` of [`Progress`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct RejectionSummary {
     /// Number of submitted rows that collapsed onto a molecule already in the library.
@@ -86,7 +86,7 @@ pub struct RejectionSummary {
 }
 
 /// As found in `progress` of [`Run`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct Progress {
     /// Molecules that reached terminal failure.

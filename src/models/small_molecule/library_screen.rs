@@ -22,7 +22,7 @@ pub struct Input {
 }
 
 /// As found in `rejection_summary` of [`Progress`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct RejectionSummary {
     /// Number of submitted molecules removed by server-side filtering rules.
@@ -32,7 +32,7 @@ pub struct RejectionSummary {
 }
 
 /// As found in `progress` of [`Run`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct Progress {
     /// Number of accepted molecules that reached terminal failure during screening.

@@ -1,0 +1,277 @@
+//! Waiting for a job: a `Stream` of what changed, poll by poll, or a future of how it ended.
+//!
+//! Each poll goes through the client's stack (retries, timeouts, logs). Polls start a second
+//! apart and back off by half again each time, with 20 % jitter, up to 15 s; a `Retry-After` the
+//! server sends with the job wins. A pipeline's results are listed on each poll, from where the
+//! last listing ended, before its state is read, so every result is reported before the end.
+//! Dropping the stream or the future stops polling; the job itself goes on.
+
+use std::collections::VecDeque;
+use std::future::{Future, IntoFuture};
+use std::time::{Duration, SystemTime};
+
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream};
+use tokio::time::Instant;
+
+use boltz_api_layers::retry::backoff::server_delay;
+
+use super::job::{Job, JobState};
+use crate::client::Client;
+use crate::error::{Error, JobFailure, TimeoutKind};
+use crate::pagination::Paginated;
+
+/// What happened to a job between two polls.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum JobEvent<J: Job> {
+    /// Its state changed (the first poll reports the state it is in); the job as fetched.
+    State(J),
+    /// Its progress counters changed, its state did not.
+    Progress(J),
+    /// Results that appeared since the last poll, in the server's order (pipelines).
+    Results(Vec<J::Item>),
+    /// It finished; always the last event.
+    Finished(Finished<J>),
+}
+
+/// How a job ended when it did not fail.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Finished<J> {
+    /// With its outputs.
+    Succeeded(J),
+    /// Stopped on request, with the results it had.
+    Stopped(J),
+}
+
+impl<J: Job> Finished<J> {
+    /// The job as last fetched.
+    pub fn job(&self) -> &J {
+        match self {
+            Self::Succeeded(job) | Self::Stopped(job) => job,
+        }
+    }
+
+    /// The job as last fetched, owned.
+    pub fn into_job(self) -> J {
+        match self {
+            Self::Succeeded(job) | Self::Stopped(job) => job,
+        }
+    }
+
+    /// [`JobState::Succeeded`] or [`JobState::Stopped`].
+    pub fn state(&self) -> JobState {
+        match self {
+            Self::Succeeded(_) => JobState::Succeeded,
+            Self::Stopped(_) => JobState::Stopped,
+        }
+    }
+}
+
+/// Waiting for a job, made by [`Client::wait`]: `.await` it for how the job ended, or take
+/// [`events`](Self::events) for every change on the way.
+#[must_use = "waiting does nothing until it is awaited or its events are polled"]
+#[derive(Debug)]
+pub struct Wait<'a, J> {
+    client: &'a Client,
+    id: String,
+    deadline: Option<Duration>,
+    first_interval: Duration,
+    max_interval: Duration,
+    _job: std::marker::PhantomData<fn() -> J>,
+}
+
+impl<'a, J: Job> Wait<'a, J> {
+    pub(crate) fn new(client: &'a Client, id: &str) -> Self {
+        Self {
+            client,
+            id: id.to_owned(),
+            deadline: None,
+            first_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(15),
+            _job: std::marker::PhantomData,
+        }
+    }
+
+    /// Give up after `deadline` with [`TimeoutKind::Wait`]; the job itself goes on.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Poll `first` apart at the start, backing off to at most `max` (default 1 s to 15 s).
+    pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
+        self.first_interval = first;
+        self.max_interval = max.max(first);
+        self
+    }
+
+    /// Every change, poll by poll; after [`JobEvent::Finished`] or an error it ends. A failed
+    /// job is an [`Error::JobFailed`] carrying the job's error.
+    pub fn events(self) -> BoxStream<'static, Result<JobEvent<J>, Error>> {
+        let poller = Poller::<J> {
+            client: self.client.clone(),
+            id: self.id,
+            limit: self.deadline.map(|d| (Instant::now() + d, d)),
+            interval: self.first_interval,
+            max_interval: self.max_interval,
+            pause: Duration::ZERO,
+            last: None,
+            cursor: None,
+            queue: VecDeque::new(),
+            polled: false,
+            ended: false,
+        };
+        stream::unfold(poller, |mut poller| async move { poller.next().await.map(|event| (event, poller)) })
+            .boxed()
+    }
+}
+
+impl<J: Job> IntoFuture for Wait<'_, J> {
+    type Output = Result<Finished<J>, Error>;
+    type IntoFuture = BoxFuture<'static, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let mut events = self.events();
+        Box::pin(async move {
+            while let Some(event) = events.next().await {
+                if let JobEvent::Finished(finished) = event? {
+                    return Ok(finished);
+                }
+            }
+            unreachable!("the events end with Finished or an error")
+        })
+    }
+}
+
+/// The polling state behind [`Wait::events`].
+struct Poller<J: Job> {
+    client: Client,
+    id: String,
+    /// When to give up, and the deadline it came from.
+    limit: Option<(Instant, Duration)>,
+    /// The client's next interval, before jitter.
+    interval: Duration,
+    max_interval: Duration,
+    /// The pause before the next poll.
+    pause: Duration,
+    last: Option<J>,
+    /// The results listing continues after this ID.
+    cursor: Option<String>,
+    queue: VecDeque<Result<JobEvent<J>, Error>>,
+    polled: bool,
+    ended: bool,
+}
+
+impl<J: Job> Poller<J> {
+    async fn next(&mut self) -> Option<Result<JobEvent<J>, Error>> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Some(event);
+            }
+            if self.ended {
+                return None;
+            }
+            if let Err(err) = self.poll().await {
+                self.ended = true;
+                return Some(Err(err));
+            }
+        }
+    }
+
+    /// Run `future` within the deadline, if there is one.
+    async fn in_time<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        match self.limit {
+            Some((at, after)) => tokio::time::timeout_at(at, future)
+                .await
+                .unwrap_or(Err(Error::Timeout { kind: TimeoutKind::Wait, after })),
+            None => future.await,
+        }
+    }
+
+    async fn poll(&mut self) -> Result<(), Error> {
+        if self.polled {
+            let pause = self.pause;
+            self.in_time(async {
+                tokio::time::sleep(pause).await;
+                Ok(())
+            })
+            .await?;
+        }
+        self.polled = true;
+        self.list_results().await?;
+        let client = self.client.clone();
+        let response = self.in_time(client.send(J::retrieve(&self.id)).with_response()).await?;
+        let hint = server_delay(&response.headers, SystemTime::now());
+        let job = response.value;
+        let state = job.state();
+        match &self.last {
+            Some(last) if last.state() == state => {
+                if job.progress_changed(last) {
+                    self.queue.push_back(Ok(JobEvent::Progress(job.clone())));
+                }
+            }
+            _ => self.queue.push_back(Ok(JobEvent::State(job.clone()))),
+        }
+        if state.is_terminal() {
+            // Results that arrived with the end come before it.
+            self.list_results().await?;
+            self.queue.push_back(match state {
+                JobState::Succeeded => Ok(JobEvent::Finished(Finished::Succeeded(job.clone()))),
+                JobState::Stopped => Ok(JobEvent::Finished(Finished::Stopped(job.clone()))),
+                _ => Err(failure(&job)),
+            });
+            self.ended = true;
+        }
+        self.last = Some(job);
+        // The server's hint is kept as it is; the client's own interval is jittered.
+        self.pause = hint.unwrap_or_else(|| jittered(self.interval));
+        self.interval = self.interval.mul_f64(1.5).min(self.max_interval);
+        Ok(())
+    }
+
+    /// Every result after the cursor, page by page, as one event per page.
+    async fn list_results(&mut self) -> Result<(), Error> {
+        let client = self.client.clone();
+        while let Some(request) = J::results(&self.id, self.cursor.as_deref()) {
+            let page = self.in_time(client.send(request.clone()).into_future()).await?;
+            let next = page.last_id.clone();
+            let (items, _) = request.split(page);
+            if items.is_empty() {
+                return Ok(());
+            }
+            self.queue.push_back(Ok(JobEvent::Results(items)));
+            match next {
+                Some(last) => self.cursor = Some(last),
+                None => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn failure<J: Job>(job: &J) -> Error {
+    let (code, message) =
+        job.error().map_or(("unknown", "the job failed without an error"), |e| (&e.code, &e.message));
+    Error::JobFailed(Box::new(JobFailure::new(job.id(), code, message)))
+}
+
+/// `interval` give or take 20 %, so that many waiters do not poll in step.
+fn jittered(interval: Duration) -> Duration {
+    interval.mul_f64(0.8 + 0.4 * fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_a_fifth() {
+        for _ in 0..100 {
+            let d = jittered(Duration::from_secs(10));
+            assert!(d >= Duration::from_secs(8) && d <= Duration::from_secs(12), "{d:?}");
+        }
+    }
+}
