@@ -25,7 +25,7 @@ pub use raw::RawRequest;
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use futures_util::future::BoxFuture;
@@ -41,9 +41,11 @@ use crate::api::auth::Auth;
 use crate::api::cli::Cli;
 use crate::endpoint::Endpoint;
 use crate::error::{BuildError, Error};
-use crate::jobs::{Job, Wait};
+use crate::jobs::{Download, Job, Wait};
 use crate::json::{ApiResponse, HttpRequest, HttpResponse, Json, ResponseFuture, decode_with_response};
+use crate::models::common::PresignedFile;
 use crate::redact::Redact;
+use transport::Transport;
 
 /// The type-erased HTTP stack inside a [`Client`].
 pub type HttpService = BoxCloneSyncService<HttpRequest, HttpResponse, BoxError>;
@@ -60,6 +62,9 @@ pub struct Client {
     shared: Arc<dyn SharedStack>,
     /// The configured key, scrubbed from the server's text that errors keep.
     redact: Option<Redact>,
+    /// The connection pool for downloads from storage origins, below the stack: the default
+    /// transport's when the client has one, else one made on the first download.
+    files: Arc<OnceLock<Transport>>,
 }
 
 /// A stack called through a shared reference: each call clones the concrete stack into the
@@ -115,7 +120,21 @@ impl Client {
         S::Future: Send + 'static,
     {
         let json = Json::new(BoxCloneSyncService::new(stack.clone())).with_redact(redact.clone());
-        Self { json, shared: Arc::new(stack), redact }
+        Self { json, shared: Arc::new(stack), redact, files: Arc::default() }
+    }
+
+    /// Downloads use `transport`, the stack's own.
+    pub(crate) fn with_files(self, transport: Transport) -> Self {
+        Self { files: Arc::new(OnceLock::from(transport)), ..self }
+    }
+
+    /// The pool downloads go through.
+    pub(crate) fn files(&self) -> Result<&Transport, Error> {
+        if let Some(transport) = self.files.get() {
+            return Ok(transport);
+        }
+        let made = transport::transport(std::time::Duration::from_secs(5), None)?;
+        Ok(self.files.get_or_init(|| made))
     }
 
     /// Send `endpoint`; await the returned [`Call`], optionally after setting per-call options.
@@ -142,6 +161,12 @@ impl Client {
     /// The auth operations: who is calling.
     pub fn auth(&self) -> Auth<'_> {
         Auth::new(self)
+    }
+
+    /// Download a presigned file (a job's archive, a result's structure) to `path`, streamed
+    /// and resumable, without the API key; see [`Download`](crate::jobs::Download).
+    pub fn download(&self, file: &PresignedFile, path: impl AsRef<std::path::Path>) -> Download<'_> {
+        Download::new(self, file, path.as_ref())
     }
 
     /// Wait for a prediction or pipeline run: `.await` it for how it ended, or take

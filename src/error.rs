@@ -61,6 +61,15 @@ pub enum Error {
     /// A job that was being waited for failed; its error is the job's.
     #[error(transparent)]
     JobFailed(Box<JobFailure>),
+    /// A downloaded file could not be written.
+    #[error("could not write {}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Which time limit a [`Error::Timeout`] hit.
@@ -114,7 +123,7 @@ impl Error {
     /// it with a 4xx status. Use it to decide whether a failed create needs reconciling.
     pub fn may_have_been_processed(&self) -> bool {
         match self {
-            Error::Build(_) | Error::Connect(_) => false,
+            Error::Build(_) | Error::Connect(_) | Error::File { .. } => false,
             Error::Api(e) => !e.status.is_client_error(),
             Error::Timeout { .. }
             | Error::Transport(_)

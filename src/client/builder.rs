@@ -203,7 +203,7 @@ impl ClientBuilder {
     /// TLS cannot be set up; nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
         let transport = transport::transport(self.connect_timeout, self.local_address)?;
-        self.build_with_transport(transport)
+        Ok(self.build_with_transport(transport.clone())?.with_files(transport))
     }
 
     /// Build the client with the default stack over another transport: a custom connector, or an

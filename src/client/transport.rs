@@ -26,6 +26,13 @@ use crate::json::HttpRequest;
 #[derive(Clone)]
 pub(crate) struct Transport(Arc<HyperClient<StaleConnector<HttpsConnector<HttpConnector>>, Full<Bytes>>>);
 
+impl Transport {
+    /// Send `request` as it is: no layer of the stack, so no key, retry or redirect.
+    pub(crate) fn request(&self, request: HttpRequest) -> hyper_util::client::legacy::ResponseFuture {
+        self.0.request(request)
+    }
+}
+
 impl Service<HttpRequest> for Transport {
     type Response = Response<hyper::body::Incoming>;
     type Error = hyper_util::client::legacy::Error;

@@ -1,4 +1,4 @@
-//! Jobs after their start: waiting for them.
+//! Jobs after their start: waiting for them, and downloading their files.
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt;
@@ -17,8 +17,10 @@
 //! # Ok(()) }
 //! ```
 
+mod download;
 mod job;
 mod wait;
 
+pub use download::{Download, DownloadProgress, Downloaded};
 pub use job::{Job, JobState, NoResults};
 pub use wait::{Finished, JobEvent, Wait};
