@@ -109,6 +109,16 @@ impl Error {
         matches!(self, Error::Timeout { .. })
     }
 
+    /// The request ID the server gave the response that failed (`x-request-id` or
+    /// `request-id`), for support requests and log correlation.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id(),
+            Error::Decode(e) => e.request_id(),
+            _ => None,
+        }
+    }
+
     /// The API error, if the server answered with a non-2xx status.
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
@@ -342,6 +352,11 @@ impl ApiError {
         &self.headers
     }
 
+    /// The request ID the server gave the response (`x-request-id` or `request-id`).
+    pub fn request_id(&self) -> Option<&str> {
+        request_id(&self.headers)
+    }
+
     /// The raw body (at most 64 KiB).
     pub fn body(&self) -> &Bytes {
         &self.body
@@ -377,6 +392,11 @@ fn message_from(body: &[u8]) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// The request ID in a response's headers: `x-request-id`, else `request-id`.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    ["x-request-id", "request-id"].into_iter().find_map(|name| headers.get(name)?.to_str().ok())
+}
+
 /// A 2xx body that did not decode into the expected type.
 #[derive(Debug, Clone)]
 pub struct DecodeError {
@@ -384,6 +404,7 @@ pub struct DecodeError {
     path: String,
     message: String,
     content_type: Option<String>,
+    request_id: Option<String>,
     excerpt: String,
 }
 
@@ -404,6 +425,7 @@ impl DecodeError {
                 .get(http::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            request_id: request_id(headers).map(str::to_owned),
             excerpt: String::from_utf8_lossy(&body[..cut]).into_owned(),
         }
     }
@@ -426,6 +448,11 @@ impl DecodeError {
     /// The response's `content-type`, if any.
     pub fn content_type(&self) -> Option<&str> {
         self.content_type.as_deref()
+    }
+
+    /// The request ID the server gave the response, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The start of the body (at most 256 bytes, lossily decoded as UTF-8).

@@ -166,6 +166,13 @@ pub struct ApiResponse<T> {
     pub value: T,
 }
 
+impl<T> ApiResponse<T> {
+    /// The request ID the server gave the response (`x-request-id` or `request-id`).
+    pub fn request_id(&self) -> Option<&str> {
+        crate::error::request_id(&self.headers)
+    }
+}
+
 /// Like [`decode`], keeping the status and headers.
 pub(crate) fn decode_with_response<T: DeserializeOwned>(
     response: HttpResponse,

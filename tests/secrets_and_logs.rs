@@ -18,7 +18,10 @@ async fn the_key_never_leaks_and_attempts_name_their_addresses() {
     let server = TestServer::start(|req, _| match req.uri.path() {
         p if p.contains("/ok/") => json(200, SEED),
         p if p.contains("/refused/") => json(401, r#"{"error":{"message":"invalid api key"}}"#),
-        p if p.contains("/forbidden/") => json(403, r#"{"error":{"message":"ip not allowed"}}"#),
+        p if p.contains("/forbidden/") => json(
+            403,
+            r#"{"error":{"message":"requests from IP address 127.0.0.1 are not allowed for this API key"}}"#,
+        ),
         p if p.contains("/flaky/") => {
             let mut reply = json(500, "{}");
             reply.response.headers_mut().insert("retry-after-ms", "5".parse().unwrap());
@@ -71,17 +74,20 @@ async fn the_key_never_leaks_and_attempts_name_their_addresses() {
     // Spans carry the operation and the key's public prefix only.
     assert!(logs.contains("operation=\"admin.api_keys.revoke\""), "{logs}");
     assert!(logs.contains("credential=\"sk_bc_admin_\""), "{logs}");
-    // Attempt events carry both socket addresses, and a refusal names the local one.
-    assert!(logs.contains("local=127.0.0.1:") && logs.contains(&format!("remote={}", server.addr)), "{logs}");
+    // Attempt events carry both socket addresses, in OpenTelemetry's names.
+    assert!(logs.contains("network.local.address=127.0.0.1"), "{logs}");
+    assert!(logs.contains(&format!("network.peer.port={}", server.addr.port())), "{logs}");
+    // A refusal that is not about the source IP ("invalid api key") gives no IP hint; one that is
+    // ("ip not allowed") names the local address it came from.
+    assert!(logs.contains("attempt failed (401 Unauthorized)"), "{logs}");
     assert!(
         logs.contains(
-            "credential refused (401 Unauthorized); the request left from local address 127.0.0.1:"
+            "credential refused (403 Forbidden) for the source address: the request left from 127.0.0.1"
         ),
         "{logs}"
     );
-    assert!(logs.contains("credential refused (403 Forbidden)"), "{logs}");
     // Retries are logged per attempt.
-    assert!(logs.contains("attempt=2"), "{logs}");
-    assert!(logs.contains("error=\"attempt_timeout\""), "{logs}");
-    assert!(logs.contains("error=\"connect\""), "{logs}");
+    assert!(logs.contains("http.request.resend_count=2"), "{logs}");
+    assert!(logs.contains("error.type=\"attempt_timeout\""), "{logs}");
+    assert!(logs.contains("error.type=\"connect\""), "{logs}");
 }

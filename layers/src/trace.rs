@@ -1,8 +1,11 @@
 //! One `tracing` span per logical call, carrying low-cardinality, secret-free fields.
 //!
-//! The span's fields come from the request's [`Operation`] extension: its name and path template
-//! (never the concrete path, which may hold ids, nor the query string). A non-secret credential
-//! label, such as a key prefix, may be attached to every span.
+//! The span's fields come from the request's [`Operation`] extension: `operation` (its name) and
+//! `url.template` (its path template, never the concrete path, which may hold ids, nor the query
+//! string), with `http.request.method`. A non-secret `credential` label, such as a key prefix,
+//! may be attached to every span. The OpenTelemetry outcome fields `url.full`, `server.address`,
+//! `server.port`, `http.response.status_code` and `error.type` are declared empty for the
+//! [attempt log](crate::attempt_log) to record.
 //!
 //! ```
 //! use boltz_api_layers::operation::{Idempotency, Operation};
@@ -81,12 +84,18 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let operation = Operation::of(&req);
+        // The outcome fields are filled in by the attempt log, attempt by attempt.
         let span = tracing::info_span!(
             "request",
             operation = operation.map(|o| o.name),
-            method = %req.method(),
-            path = operation.map(|o| o.path_template),
+            http.request.method = %req.method(),
+            url.template = operation.map(|o| o.path_template),
             credential = self.credential.as_deref(),
+            url.full = tracing::field::Empty,
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
         );
         self.inner.call(req).instrument(span)
     }
