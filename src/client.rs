@@ -45,6 +45,8 @@ use crate::jobs::{Download, Job, Wait};
 use crate::json::{ApiResponse, HttpRequest, HttpResponse, Json, ResponseFuture, decode_with_response};
 use crate::models::common::PresignedFile;
 use crate::redact::Redact;
+use boltz_api_layers::auth::UseCredential;
+use boltz_api_layers::trace::CredentialLabel;
 use transport::Transport;
 
 /// The type-erased HTTP stack inside a [`Client`].
@@ -65,6 +67,25 @@ pub struct Client {
     /// The connection pool for downloads from storage origins, below the stack: the default
     /// transport's when the client has one, else one made on the first download.
     files: Arc<OnceLock<Transport>>,
+    /// The key of a client made by [`with_api_key`](Client::with_api_key).
+    key: Option<Arc<KeyOverride>>,
+}
+
+/// A key that replaces the configured one on every call of a client: the auth layer sends it,
+/// by the same origin rule, and the trace span shows its label.
+#[derive(Debug)]
+pub(crate) struct KeyOverride {
+    credential: UseCredential,
+    label: CredentialLabel,
+}
+
+impl KeyOverride {
+    /// Put the key on a request about to enter the stack.
+    pub(crate) fn stamp(&self, request: &mut HttpRequest) {
+        let extensions = request.extensions_mut();
+        extensions.insert(self.credential.clone());
+        extensions.insert(self.label.clone());
+    }
 }
 
 /// A stack called through a shared reference: each call clones the concrete stack into the
@@ -120,7 +141,42 @@ impl Client {
         S::Future: Send + 'static,
     {
         let json = Json::new(BoxCloneSyncService::new(stack.clone())).with_redact(redact.clone());
-        Self { json, shared: Arc::new(stack), redact, files: Arc::default() }
+        Self { json, shared: Arc::new(stack), redact, files: Arc::default(), key: None }
+    }
+
+    /// A client that sends `key` instead of this one's, and shares everything else with it: the
+    /// connection pool, the retry budget and every layer, so a backend acting for many
+    /// workspaces needs one pool, not one per key. Cheap: two reference counts and the key.
+    ///
+    /// The key goes only to the base URL's origin, as the configured one does; it is marked
+    /// sensitive, logs show only its prefix, and errors scrub it from what servers send back. A
+    /// caller-set `x-api-key` header is replaced by it, and removed on other origins.
+    ///
+    /// ```
+    /// let client = boltz_api::Client::builder().api_key("sk_bc_admin_live_a").base_url("http://127.0.0.1:1").build()?;
+    /// let workspace = client.with_api_key("sk_bc_ws_live_b")?;
+    /// assert!(!format!("{workspace:?}").contains("sk_bc_ws_live_b"));
+    /// # Ok::<(), boltz_api::Error>(())
+    /// ```
+    pub fn with_api_key(&self, key: impl Into<String>) -> Result<Client, Error> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(BuildError::MissingApiKey.into());
+        }
+        let value = http::HeaderValue::try_from(key.as_str()).map_err(|_| BuildError::InvalidApiKey)?;
+        let label = builder::key_label(&key);
+        let redact = Redact::new(&key, &label);
+        let key = Arc::new(KeyOverride {
+            credential: UseCredential::new(value),
+            label: CredentialLabel(label.into()),
+        });
+        Ok(Client {
+            json: self.json.clone().with_redact(redact.clone()).with_key(Some(key.clone())),
+            shared: self.shared.clone(),
+            redact,
+            files: self.files.clone(),
+            key: Some(key),
+        })
     }
 
     /// Downloads use `transport`, the stack's own.
@@ -185,8 +241,11 @@ impl Client {
     /// Send an encoded request through the stack, once it is ready.
     pub(crate) fn send_http(
         &self,
-        request: HttpRequest,
+        mut request: HttpRequest,
     ) -> BoxFuture<'static, Result<HttpResponse, BoxError>> {
+        if let Some(key) = &self.key {
+            key.stamp(&mut request);
+        }
         self.shared.oneshot(request)
     }
 

@@ -25,6 +25,7 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
@@ -39,6 +40,7 @@ use tower::{Layer, Service};
 use boltz_api_layers::BoxError;
 use boltz_api_layers::operation::Operation;
 
+use crate::client::KeyOverride;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, BuildError, DecodeError, Error};
 use crate::options::RequestOptions;
@@ -59,7 +61,7 @@ impl<S> Layer<S> for JsonLayer {
     type Service = Json<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Json { inner, redact: None }
+        Json { inner, redact: None, key: None }
     }
 }
 
@@ -69,6 +71,8 @@ pub struct Json<S> {
     inner: S,
     /// The key to scrub from error text, when the stack sends one.
     redact: Option<Redact>,
+    /// The key that replaces the stack's, for a client made by `with_api_key`.
+    key: Option<Arc<KeyOverride>>,
 }
 
 impl<S> Json<S>
@@ -78,7 +82,13 @@ where
 {
     /// Wrap `inner`.
     pub fn new(inner: S) -> Self {
-        Self { inner, redact: None }
+        Self { inner, redact: None, key: None }
+    }
+
+    /// Send `key` instead of the stack's.
+    pub(crate) fn with_key(mut self, key: Option<Arc<KeyOverride>>) -> Self {
+        self.key = key;
+        self
     }
 
     /// Scrub `redact`'s key from the server's text kept in errors.
@@ -109,7 +119,10 @@ where
 
     fn call(&mut self, endpoint: E) -> Self::Future {
         match encode(&endpoint, RequestOptions::default()) {
-            Ok(request) => {
+            Ok(mut request) => {
+                if let Some(key) = &self.key {
+                    key.stamp(&mut request);
+                }
                 ResponseFuture::waiting(self.inner.call(request), E::SECRET_RESPONSE, self.redact.clone())
             }
             Err(err) => ResponseFuture::failed(err.into()),

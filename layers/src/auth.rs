@@ -37,6 +37,26 @@ use tower_service::Service;
 
 use crate::origin::{LeftOrigin, same_origin};
 
+/// Request extension that replaces the layer's credential for one request: same header, same
+/// origin rule, marked sensitive. Clients acting for many accounts over one connection pool put
+/// it on each request; a credential header set on the request itself is replaced either way.
+#[derive(Clone)]
+pub struct UseCredential(HeaderValue);
+
+impl UseCredential {
+    /// `value`, marked sensitive.
+    pub fn new(mut value: HeaderValue) -> Self {
+        value.set_sensitive(true);
+        Self(value)
+    }
+}
+
+impl fmt::Debug for UseCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UseCredential(<redacted>)")
+    }
+}
+
 /// The configured origin had no scheme or authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginMissing;
@@ -126,7 +146,11 @@ where
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let credential = &*self.credential;
         if same_origin(&credential.origin, req.uri()) && req.extensions().get::<LeftOrigin>().is_none() {
-            req.headers_mut().insert(credential.name.clone(), credential.value.clone());
+            let value = req
+                .extensions()
+                .get::<UseCredential>()
+                .map_or_else(|| credential.value.clone(), |c| c.0.clone());
+            req.headers_mut().insert(credential.name.clone(), value);
         } else {
             // A caller-supplied copy must not reach a foreign origin either.
             req.headers_mut().remove(&credential.name);
@@ -175,6 +199,28 @@ mod tests {
         assert!(header_for("https://api.example.com:8443/x", None).await.is_none(), "other port");
         assert!(header_for("https://evil.example/x", None).await.is_none());
         assert!(header_for("/relative", None).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_request_may_bring_its_own_credential_for_the_same_origin_only() {
+        for (uri, expected) in
+            [("https://api.example.com/x", Some("sk_other")), ("https://evil.example/x", None)]
+        {
+            let (svc, mut handle) = mock::pair::<Request<()>, ()>();
+            let svc = layer().layer(svc);
+            let mut req = Request::get(uri).body(()).unwrap();
+            req.extensions_mut().insert(UseCredential::new(HeaderValue::from_static("sk_other")));
+            let call = tokio::spawn(svc.oneshot(req));
+            let (seen, send) = handle.next_request().await.unwrap();
+            send.send_response(());
+            call.await.unwrap().unwrap();
+            let value = seen.headers().get("x-api-key");
+            assert_eq!(value.map(|v| v.to_str().unwrap()), expected, "{uri}");
+            assert!(value.is_none_or(HeaderValue::is_sensitive));
+        }
+        assert!(
+            !format!("{:?}", UseCredential::new(HeaderValue::from_static("sk_other"))).contains("sk_other")
+        );
     }
 
     #[tokio::test]

@@ -36,6 +36,11 @@ use tracing::instrument::{Instrument, Instrumented};
 
 use crate::operation::Operation;
 
+/// Request extension that replaces the layer's credential label for one request (the label of the
+/// credential it carries, never the credential itself).
+#[derive(Debug, Clone)]
+pub struct CredentialLabel(pub Arc<str>);
+
 /// Opens an `INFO` span named `request` around each call.
 #[derive(Debug, Clone, Default)]
 pub struct TraceLayer {
@@ -90,7 +95,7 @@ where
             operation = operation.map(|o| o.name),
             http.request.method = %req.method(),
             url.template = operation.map(|o| o.path_template),
-            credential = self.credential.as_deref(),
+            credential = req.extensions().get::<CredentialLabel>().map(|l| &*l.0).or(self.credential.as_deref()),
             url.full = tracing::field::Empty,
             server.address = tracing::field::Empty,
             server.port = tracing::field::Empty,

@@ -259,7 +259,7 @@ const USER_AGENT_VALUE: &str = concat!("boltz-api-rust/", env!("CARGO_PKG_VERSIO
 
 /// The public part of a key for logs: at most its first 12 characters, and never more than
 /// half of it.
-fn key_label(key: &str) -> String {
+pub(crate) fn key_label(key: &str) -> String {
     let keep = 12.min(key.chars().count() / 2);
     key.chars().take(keep).collect()
 }
