@@ -162,7 +162,8 @@ impl Error {
             ErrorClass::BodyTooLarge => {
                 Error::ResponseTooLarge { limit: find::<BodyTooLarge>(&*err).map_or(0, BodyTooLarge::limit) }
             }
-            ErrorClass::Transport => Error::Transport(err),
+            // Transport, and any class a newer layers crate adds: the request may have been sent.
+            _ => Error::Transport(err),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::timeout::{AttemptElapsed, DeadlineElapsed};
 
 /// What kind of failure an error chain describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorClass {
     /// The connection could not be made, so no byte of the request was sent.
     Connect,

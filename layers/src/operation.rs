@@ -16,6 +16,7 @@ use http::{Method, Request};
 
 /// Whether replaying a request is safe; read by the retry policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Idempotency {
     /// Reads only.
     Safe,
