@@ -13,9 +13,11 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-/// What to do instead of (or before) answering normally.
+/// What to do instead of (or before) answering normally. More actions may come, so matches
+/// outside this crate need a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FaultAction {
     /// Answer with this status, headers and body (default: an error JSON body).
     Status {

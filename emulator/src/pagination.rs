@@ -20,7 +20,13 @@ pub(crate) struct Cursor {
 impl Cursor {
     /// Read `after_id`, `before_id` and `limit` from query pairs.
     pub(crate) fn from_query(query: &[(String, String)]) -> Result<Self, ApiError> {
-        let mut cursor = Cursor { limit: DEFAULT_LIMIT, ..Cursor::default() };
+        Self::with_default_limit(query, DEFAULT_LIMIT)
+    }
+
+    /// As [`Cursor::from_query`], with another page size when `limit` is absent (the compute
+    /// plane's lists default to 100, compute-plane.md §1.2).
+    pub(crate) fn with_default_limit(query: &[(String, String)], default: usize) -> Result<Self, ApiError> {
+        let mut cursor = Cursor { limit: default.min(MAX_LIMIT), ..Cursor::default() };
         for (name, value) in query {
             match name.as_str() {
                 "after_id" => cursor.after_id = Some(value.clone()),

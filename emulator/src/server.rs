@@ -1,7 +1,9 @@
-//! The HTTP side: connection handling, fault application, routing.
+//! The HTTP side: accepting connections (for the API and the file origin alike), recording
+//! requests, applying queued faults, and answering API requests through the router.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,24 +19,28 @@ use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use percent_encoding::percent_decode_str;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::compute::Compute;
 use crate::error::ApiError;
-use crate::faults::{Fault, FaultAction, Faults};
-use crate::store::{ORGANIZATION_ID, ORGANIZATION_NAME, Store};
+use crate::faults::{FaultAction, Faults};
+use crate::router::{self, Op};
+use crate::store::Store;
+use crate::{admin, control};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type Body = UnsyncBoxBody<Bytes, BoxError>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Body = UnsyncBoxBody<Bytes, BoxError>;
 
-/// The largest request body accepted.
-const MAX_REQUEST_BODY: usize = 1024 * 1024;
+/// The largest request body accepted: the API's 50 MiB JSON limit (inline base64 structures
+/// count toward it).
+const MAX_REQUEST_BODY: usize = 50 * 1024 * 1024;
 
-/// State shared by every connection.
+/// State shared by every connection of both origins.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
+    pub(crate) compute: Compute,
     pub(crate) faults: Faults,
     /// API requests received, control requests excluded.
     pub(crate) requests: AtomicU64,
@@ -46,9 +52,10 @@ pub(crate) struct Shared {
 const LOG_CAPACITY: usize = 100_000;
 
 impl Shared {
-    pub(crate) fn new(store: Store) -> Self {
+    pub(crate) fn new(store: Store, compute: Compute) -> Self {
         Self {
             store: Mutex::new(store),
+            compute,
             faults: Faults::default(),
             requests: AtomicU64::new(0),
             log: Mutex::default(),
@@ -87,8 +94,17 @@ pub struct ReceivedRequest {
     pub at: Instant,
 }
 
-/// Accept connections until the task is aborted.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+/// Accept connections on `listener` and answer each request with `handler`, until the task is
+/// aborted.
+pub(crate) async fn serve<H, F>(listener: TcpListener, shared: Arc<Shared>, handler: H)
+where
+    H: Fn(Arc<Shared>, SocketAddr, Arc<std::net::TcpStream>, Request<Incoming>) -> F
+        + Copy
+        + Send
+        + Sync
+        + 'static,
+    F: Future<Output = Result<Response<Body>, BoxError>> + Send + 'static,
+{
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -108,7 +124,7 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let resetter = Arc::new(resetter);
         tokio::spawn(async move {
             let service =
-                hyper::service::service_fn(move |req| handle(shared.clone(), peer, resetter.clone(), req));
+                hyper::service::service_fn(move |req| handler(shared.clone(), peer, resetter.clone(), req));
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
     }
@@ -120,38 +136,55 @@ fn split_for_reset(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::T
     Ok((TcpStream::from_std(stream)?, resetter))
 }
 
-async fn handle(
-    shared: Arc<Shared>,
-    peer: SocketAddr,
-    resetter: Arc<std::net::TcpStream>,
-    req: Request<Incoming>,
-) -> Result<Response<Body>, BoxError> {
-    let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return Ok(error(&ApiError::bad_request("the request body is too large or broken"))),
-    };
-    let path = parts.uri.path();
-    if let Some(control_path) = path.strip_prefix("/__emulator/") {
-        return Ok(control(&shared, &parts.method, control_path, &body));
+/// A response before it is sent: status, headers and the whole body.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl Reply {
+    pub(crate) fn new(status: StatusCode, body: Bytes) -> Self {
+        Self { status, headers: HeaderMap::new(), body }
     }
-    shared.record(&parts.method, path, &parts.headers);
-    let action = shared.faults.take(parts.method.as_str(), path);
+
+    pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        let mut reply = Self::new(status, body.into());
+        reply.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        reply
+    }
+
+    pub(crate) fn error(err: &ApiError) -> Self {
+        let mut reply = Self::json(err.status, err.body().to_string());
+        if let Some(retry) = err.should_retry {
+            let value = HeaderValue::from_static(if retry { "true" } else { "false" });
+            reply.headers.insert("x-should-retry", value);
+        }
+        reply
+    }
+
+    pub(crate) fn into_response(self) -> Response<Body> {
+        let mut response = Response::new(full(self.body));
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        response
+    }
+}
+
+/// Answer with `answer()`, or do what a queued fault says instead (or first, for a delay).
+pub(crate) async fn respond(
+    action: Option<FaultAction>,
+    resetter: &std::net::TcpStream,
+    answer: impl FnOnce() -> Reply,
+) -> Result<Response<Body>, BoxError> {
     if let Some(FaultAction::Delay { ms }) = action {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
-    let request = Call {
-        method: &parts.method,
-        path,
-        query: parts.uri.query(),
-        headers: &parts.headers,
-        peer,
-        body: &body,
-    };
     let response = match action {
         Some(FaultAction::Close) => return Err("connection closed by an injected fault".into()),
         Some(FaultAction::Reset) => {
-            socket2::SockRef::from(&*resetter).set_linger(Some(Duration::ZERO))?;
+            socket2::SockRef::from(resetter).set_linger(Some(Duration::ZERO))?;
             return Err("connection reset by an injected fault".into());
         }
         Some(FaultAction::Status { status, headers, body }) => {
@@ -160,23 +193,23 @@ async fn handle(
                 let message = format!("injected fault: {}", status.canonical_reason().unwrap_or("error"));
                 json!({ "error": { "type": "injected_fault", "message": message } }).to_string()
             });
-            let mut response = json_response(status, Bytes::from(body));
+            let mut reply = Reply::json(status, body);
             for (name, value) in headers {
                 if let (Ok(name), Ok(value)) =
                     (name.parse::<http::HeaderName>(), HeaderValue::from_str(&value))
                 {
-                    response.headers_mut().insert(name, value);
+                    reply.headers.insert(name, value);
                 }
             }
-            response
+            reply.into_response()
         }
         Some(FaultAction::MalformedJson) => {
-            json_response(StatusCode::OK, Bytes::from_static(b"{\"id\": \"key_trunc"))
+            Reply::json(StatusCode::OK, Bytes::from_static(b"{\"id\": \"key_trunc")).into_response()
         }
-        Some(FaultAction::StallBody) => cut_body(answer(&shared, &request), |half| {
-            stream::iter([Ok(Frame::data(half))]).chain(stream::pending()).boxed()
-        }),
-        Some(FaultAction::TruncatedBody) => cut_body(answer(&shared, &request), |half| {
+        Some(FaultAction::StallBody) => {
+            cut_body(answer(), |half| stream::iter([Ok(Frame::data(half))]).chain(stream::pending()).boxed())
+        }
+        Some(FaultAction::TruncatedBody) => cut_body(answer(), |half| {
             let broken: BoxError = "body truncated by an injected fault".into();
             // The pause lets the head and the first half leave before the connection is dropped;
             // otherwise the whole response can die in the write buffer, unsent.
@@ -186,33 +219,21 @@ async fn handle(
             });
             stream::iter([Ok(Frame::data(half))]).chain(after_a_pause).boxed()
         }),
-        Some(FaultAction::Delay { .. }) | None => {
-            let (status, body) = answer(&shared, &request);
-            json_response(status, body)
-        }
+        Some(FaultAction::Delay { .. }) | None => answer().into_response(),
     };
     Ok(response)
 }
 
-/// The parts of a request the routes read.
-struct Call<'a> {
-    method: &'a Method,
-    path: &'a str,
-    query: Option<&'a str>,
-    headers: &'a HeaderMap,
-    peer: SocketAddr,
-    body: &'a Bytes,
-}
-
 type Frames = futures_util::stream::BoxStream<'static, Result<Frame<Bytes>, BoxError>>;
 
-/// Replace a response's body with a stream built from its first half.
-fn cut_body(response: (StatusCode, Bytes), stream: impl FnOnce(Bytes) -> Frames) -> Response<Body> {
-    let (status, body) = response;
-    let half = body.slice(..body.len() / 2);
+/// Replace a reply's body with a stream built from its first half (the declared length, if
+/// any, is dropped: the body is sent chunked).
+fn cut_body(reply: Reply, stream: impl FnOnce(Bytes) -> Frames) -> Response<Body> {
+    let half = reply.body.slice(..reply.body.len() / 2);
     let mut res = Response::new(BodyExt::boxed_unsync(StreamBody::new(stream(half))));
-    *res.status_mut() = status;
-    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    *res.status_mut() = reply.status;
+    *res.headers_mut() = reply.headers;
+    res.headers_mut().remove(http::header::CONTENT_LENGTH);
     res
 }
 
@@ -220,172 +241,68 @@ fn full(bytes: Bytes) -> Body {
     Full::new(bytes).map_err(|never: Infallible| match never {}).boxed_unsync()
 }
 
-fn json_response(status: StatusCode, body: Bytes) -> Response<Body> {
-    let mut res = Response::new(full(body));
-    *res.status_mut() = status;
-    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    res
+/// The parts of an API request the handlers read.
+pub(crate) struct Call<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) peer: SocketAddr,
+    pub(crate) body: &'a Bytes,
 }
 
-fn error(err: &ApiError) -> Response<Body> {
-    json_response(err.status, Bytes::from(err.body().to_string()))
-}
+impl Call<'_> {
+    /// The query, decoded into pairs.
+    pub(crate) fn query_pairs(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(self.query.unwrap_or_default().as_bytes()).into_owned().collect()
+    }
 
-/// Answer a request normally: its status and JSON body.
-fn answer(shared: &Shared, req: &Call<'_>) -> (StatusCode, Bytes) {
-    let (status, body) = match dispatch(shared, req) {
-        Ok(value) => (StatusCode::OK, value),
-        Err(err) => (err.status, err.body()),
-    };
-    (status, Bytes::from(body.to_string()))
-}
-
-fn dispatch(shared: &Shared, req: &Call<'_>) -> Result<Value, ApiError> {
-    let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
-    let query: Vec<(String, String)> =
-        form_urlencoded::parse(req.query.unwrap_or_default().as_bytes()).into_owned().collect();
-    let secret = req.headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    let method = req.method;
-    let wrong_method = || ApiError::method_not_allowed(format!("{method} is not allowed on {}", req.path));
-    let only = |allowed: Method| if *method == allowed { Ok(()) } else { Err(wrong_method()) };
-    let admin = |store: &mut Store| {
-        let caller = store.authenticate(secret, req.peer.ip())?;
-        caller.require_admin()?;
-        Ok::<_, ApiError>(caller)
-    };
-    let mut store = shared.store.lock().expect("store lock");
-    match segments.as_slice() {
-        ["compute", "v1", "admin", "api-keys"] => {
-            let caller = admin(&mut store)?;
-            match *method {
-                Method::POST => store.create_key(&caller, req.body),
-                Method::GET => Ok(serde_json::to_value(store.list_keys(&query)?).expect("serialisable")),
-                _ => Err(wrong_method()),
-            }
-        }
-        ["compute", "v1", "admin", "api-keys", id, "revoke"] => {
-            admin(&mut store)?;
-            only(Method::POST)?;
-            Ok(serde_json::to_value(store.revoke_key(&decode(id))?).expect("serialisable"))
-        }
-        ["compute", "v1", "admin", "workspaces"] => {
-            admin(&mut store)?;
-            match *method {
-                Method::POST => store.create_workspace(req.body),
-                Method::GET => {
-                    Ok(serde_json::to_value(store.list_workspaces(&query)?).expect("serialisable"))
-                }
-                _ => Err(wrong_method()),
-            }
-        }
-        ["compute", "v1", "admin", "workspaces", id] => {
-            admin(&mut store)?;
-            match *method {
-                Method::GET => store.retrieve_workspace(&decode(id)),
-                Method::POST => store.update_workspace(&decode(id), req.body),
-                _ => Err(wrong_method()),
-            }
-        }
-        ["compute", "v1", "admin", "workspaces", id, "archive"] => {
-            admin(&mut store)?;
-            only(Method::POST)?;
-            store.archive_workspace(&decode(id))
-        }
-        ["compute", "v1", "admin", "workspaces", id, "spending-limit"] => match *method {
-            Method::GET => {
-                let caller = store.authenticate(secret, req.peer.ip())?;
-                store.retrieve_spending_limit(&caller, &decode(id))
-            }
-            Method::PUT => {
-                admin(&mut store)?;
-                store.set_spending_limit(&decode(id), req.body)
-            }
-            _ => Err(wrong_method()),
-        },
-        ["compute", "v1", "admin", "usage"] => {
-            admin(&mut store)?;
-            only(Method::GET)?;
-            store.usage(&query)
-        }
-        ["compute", "v1", "auth", "me"] => {
-            let caller = store.authenticate(secret, req.peer.ip())?;
-            only(Method::GET)?;
-            Ok(json!({
-                "principal_type": "api_key",
-                "api_key_id": caller.key_id,
-                "key_type": caller.key_type,
-                "mode": caller.mode(),
-                "organization_id": ORGANIZATION_ID,
-                "organization_name": ORGANIZATION_NAME,
-                "selected_organization_id": ORGANIZATION_ID,
-                "workspace_id": caller.workspace_id,
-            }))
-        }
-        ["compute", "v1", "cli", "version"] => {
-            store.authenticate(secret, req.peer.ip())?;
-            only(Method::GET)?;
-            Ok(cli_version(query.iter().find(|(k, _)| k == "current").map(|(_, v)| v.as_str())))
-        }
-        _ => Err(ApiError::not_found(format!("no route for {method} {}", req.path))),
+    /// The `x-api-key` header.
+    pub(crate) fn api_key(&self) -> Option<&str> {
+        self.headers.get("x-api-key").and_then(|v| v.to_str().ok())
     }
 }
 
-/// A path segment, percent-decoded.
-fn decode(segment: &str) -> String {
-    percent_decode_str(segment).decode_utf8_lossy().into_owned()
-}
-
-/// The emulator's CLI release metadata.
-fn cli_version(current: Option<&str>) -> Value {
-    const LATEST: &str = "1.0.0";
-    const MINIMUM: &str = "0.5.0";
-    let parse = |v: &str| v.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
-    let (update_available, update_required) = match current {
-        Some(current) => (parse(current) < parse(LATEST), parse(current) < parse(MINIMUM)),
-        None => (false, false),
+/// Serve one API (or control) request.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    resetter: Arc<std::net::TcpStream>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, BoxError> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            let err = ApiError::bad_request("the request body is too large or broken");
+            return Ok(Reply::error(&err).into_response());
+        }
     };
-    json!({
-        "install": {
-            "macos_linux": "curl -fsSL https://example.invalid/install.sh | sh",
-            "windows": "irm https://example.invalid/install.ps1 | iex",
-        },
-        "latest": LATEST,
-        "message": null,
-        "minimum_supported": MINIMUM,
-        "update_available": update_available,
-        "update_required": update_required,
-    })
+    let path = parts.uri.path();
+    if let Some(control_path) = path.strip_prefix("/__emulator/") {
+        return Ok(control::handle(&shared, &parts.method, control_path, &body).into_response());
+    }
+    shared.record(&parts.method, path, &parts.headers);
+    let action = shared.faults.take(parts.method.as_str(), path);
+    let call = Call {
+        method: &parts.method,
+        path,
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        peer,
+        body: &body,
+    };
+    respond(action, &resetter, || answer(&shared, &call)).await
 }
 
-/// `/__emulator/faults`: `POST` a fault (or a list), `GET` the queue, `DELETE` to clear it.
-fn control(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Response<Body> {
-    if path.trim_end_matches('/') != "faults" {
-        return error(&ApiError::not_found(format!("no control route /__emulator/{path}")));
-    }
-    match *method {
-        Method::POST => {
-            let faults = match serde_json::from_slice::<Value>(body) {
-                Ok(Value::Array(items)) => items.into_iter().map(serde_json::from_value).collect(),
-                Ok(item) => serde_json::from_value(item).map(|f: Fault| vec![f]),
-                Err(e) => Err(e),
-            };
-            match faults {
-                Ok(faults) => {
-                    let queued = faults.len();
-                    faults.into_iter().for_each(|f| shared.faults.push(f));
-                    json_response(StatusCode::OK, Bytes::from(json!({ "queued": queued }).to_string()))
-                }
-                Err(e) => error(&ApiError::bad_request(format!("invalid fault: {e}"))),
-            }
-        }
-        Method::GET => {
-            let pending = serde_json::to_string(&shared.faults.pending()).expect("serialisable");
-            json_response(StatusCode::OK, Bytes::from(pending))
-        }
-        Method::DELETE => {
-            shared.faults.clear();
-            json_response(StatusCode::OK, Bytes::from_static(b"{}"))
-        }
-        _ => error(&ApiError::method_not_allowed("use GET, POST or DELETE")),
+/// Route a request and answer it normally.
+fn answer(shared: &Shared, call: &Call<'_>) -> Reply {
+    let result = router::route(call.method, call.path).and_then(|(op, params)| match op {
+        Op::Admin(op) => admin::handle(shared, op, &params, call),
+        Op::Compute(op) => crate::compute::routes::handle(shared, op, &params, call),
+    });
+    match result {
+        Ok(value) => Reply::json(StatusCode::OK, value.to_string()),
+        Err(err) => Reply::error(&err),
     }
 }
