@@ -225,6 +225,23 @@ impl Client {
         Download::new(self, file, path.as_ref())
     }
 
+    /// Start `request` in a run directory (`boltz-experiments/<name>` by default), wait for it
+    /// and download what it makes; running it again under the same name resumes it. The
+    /// directory is the official SDK's, so either client can finish it; see
+    /// [`jobs::run`](crate::jobs::run).
+    #[cfg(feature = "runs")]
+    pub fn run<R: crate::jobs::run::Runnable>(&self, request: R) -> crate::jobs::run::Run<'_, R> {
+        crate::jobs::run::Run::new(self, request)
+    }
+
+    /// Finish a run directory this crate or the official SDK started: wait for the run and
+    /// download what it made since the directory was last updated (the SDK's
+    /// `wait_and_download`).
+    #[cfg(feature = "runs")]
+    pub fn finish_run(&self, dir: impl AsRef<std::path::Path>) -> crate::jobs::run::FinishRun<'_> {
+        crate::jobs::run::FinishRun::new(self, dir.as_ref())
+    }
+
     /// Wait for a prediction or pipeline run: `.await` it for how it ended, or take
     /// `.events()` for every change on the way; see [`jobs`](crate::jobs).
     pub fn wait<J: Job>(&self, job: &J) -> Wait<'_, J> {

@@ -61,8 +61,12 @@ pub enum Error {
     /// A job that was being waited for failed; its error is the job's.
     #[error(transparent)]
     JobFailed(Box<JobFailure>),
-    /// A downloaded file could not be written.
-    #[error("could not write {}", path.display())]
+    /// A run directory cannot be used as asked (see [`jobs::run`](crate::jobs::run)).
+    #[cfg(feature = "runs")]
+    #[error(transparent)]
+    Run(Box<crate::jobs::run::RunError>),
+    /// A file (a download, a run directory's file) could not be read or written.
+    #[error("file error at {}", path.display())]
     File {
         /// The file.
         path: std::path::PathBuf,
@@ -134,6 +138,8 @@ impl Error {
     pub fn may_have_been_processed(&self) -> bool {
         match self {
             Error::Build(_) | Error::Connect(_) | Error::File { .. } => false,
+            #[cfg(feature = "runs")]
+            Error::Run(_) => false,
             Error::Api(e) => !e.status.is_client_error(),
             Error::Timeout { .. }
             | Error::Transport(_)
@@ -486,6 +492,13 @@ impl fmt::Display for Excerpt<'_> {
             Some((cut, _)) => write!(f, "{}…", &self.0[..cut]),
             None => f.write_str(self.0),
         }
+    }
+}
+
+#[cfg(feature = "runs")]
+impl From<crate::jobs::run::RunError> for Error {
+    fn from(err: crate::jobs::run::RunError) -> Self {
+        Error::Run(Box::new(err))
     }
 }
 

@@ -32,6 +32,8 @@ pub struct RawRequest<'a> {
     query: String,
     body: Result<Option<Bytes>, String>,
     idempotency: Option<Idempotency>,
+    /// The operation name and path template for traces, when the caller knows them.
+    operation: Option<(&'static str, &'static str)>,
     options: RequestOptions,
 }
 
@@ -44,6 +46,7 @@ impl<'a> RawRequest<'a> {
             query: String::new(),
             body: Ok(None),
             idempotency: None,
+            operation: None,
             options: RequestOptions::default(),
         }
     }
@@ -74,6 +77,14 @@ impl<'a> RawRequest<'a> {
         self
     }
 
+    /// Name the operation in traces (`protein.design.retrieve`, `/compute/v1/protein/design/{id}`)
+    /// for crate code that knows which endpoint it calls.
+    #[cfg_attr(not(feature = "runs"), allow(dead_code))]
+    pub(crate) fn operation(mut self, name: &'static str, path_template: &'static str) -> Self {
+        self.operation = Some((name, path_template));
+        self
+    }
+
     option_setters!();
 
     /// Send and decode the body as `T` (`serde_json::Value` for anything).
@@ -95,9 +106,10 @@ impl<'a> RawRequest<'a> {
             target.push(if target.contains('?') { '&' } else { '?' });
             target.push_str(&query);
         }
+        let (name, path_template) = self.operation.unwrap_or(("raw", "(raw)"));
         let operation = Operation {
-            name: "raw",
-            path_template: "(raw)",
+            name,
+            path_template,
             idempotency: self.idempotency.unwrap_or_else(|| Idempotency::from_method(&self.method)),
         };
         assemble(self.method, target, body, operation, self.options)

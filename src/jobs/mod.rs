@@ -19,6 +19,9 @@
 
 mod download;
 mod job;
+mod pacing;
+#[cfg(feature = "runs")]
+pub mod run;
 mod wait;
 
 pub use download::{Download, DownloadProgress, Downloaded};

@@ -7,19 +7,19 @@
 //! Dropping the stream or the future stops polling; the job itself goes on.
 
 use std::collections::VecDeque;
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream};
-use tokio::time::Instant;
 
 use boltz_api_layers::retry::backoff::server_delay;
 
 use super::job::{Job, JobState};
+use super::pacing::{Backoff, Deadline};
 use crate::client::Client;
-use crate::error::{Error, JobFailure, TimeoutKind};
+use crate::error::{Error, JobFailure};
 use crate::pagination::Paginated;
 
 /// What happened to a job between two polls.
@@ -95,7 +95,7 @@ impl<'a, J: Job> Wait<'a, J> {
         }
     }
 
-    /// Give up after `deadline` with [`TimeoutKind::Wait`]; the job itself goes on.
+    /// Give up after `deadline` with [`TimeoutKind::Wait`](crate::TimeoutKind::Wait); the job itself goes on.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
@@ -114,9 +114,8 @@ impl<'a, J: Job> Wait<'a, J> {
         let poller = Poller::<J> {
             client: self.client.clone(),
             id: self.id,
-            limit: self.deadline.map(|d| (Instant::now() + d, d)),
-            interval: self.first_interval,
-            max_interval: self.max_interval,
+            deadline: Deadline::new(self.deadline),
+            backoff: Backoff::new(self.first_interval, self.max_interval),
             pause: Duration::ZERO,
             last: None,
             cursor: None,
@@ -150,11 +149,8 @@ impl<J: Job> IntoFuture for Wait<'_, J> {
 struct Poller<J: Job> {
     client: Client,
     id: String,
-    /// When to give up, and the deadline it came from.
-    limit: Option<(Instant, Duration)>,
-    /// The client's next interval, before jitter.
-    interval: Duration,
-    max_interval: Duration,
+    deadline: Deadline,
+    backoff: Backoff,
     /// The pause before the next poll.
     pause: Duration,
     last: Option<J>,
@@ -181,29 +177,20 @@ impl<J: Job> Poller<J> {
         }
     }
 
-    /// Run `future` within the deadline, if there is one.
-    async fn in_time<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        match self.limit {
-            Some((at, after)) => tokio::time::timeout_at(at, future)
-                .await
-                .unwrap_or(Err(Error::Timeout { kind: TimeoutKind::Wait, after })),
-            None => future.await,
-        }
-    }
-
     async fn poll(&mut self) -> Result<(), Error> {
         if self.polled {
             let pause = self.pause;
-            self.in_time(async {
-                tokio::time::sleep(pause).await;
-                Ok(())
-            })
-            .await?;
+            self.deadline
+                .within(async {
+                    tokio::time::sleep(pause).await;
+                    Ok(())
+                })
+                .await?;
         }
         self.polled = true;
         self.list_results().await?;
         let client = self.client.clone();
-        let response = self.in_time(client.send(J::retrieve(&self.id)).with_response()).await?;
+        let response = self.deadline.within(client.send(J::retrieve(&self.id)).with_response()).await?;
         let hint = server_delay(&response.headers, SystemTime::now());
         let job = response.value;
         let state = job.state();
@@ -226,9 +213,7 @@ impl<J: Job> Poller<J> {
             self.ended = true;
         }
         self.last = Some(job);
-        // The server's hint is kept as it is; the client's own interval is jittered.
-        self.pause = hint.unwrap_or_else(|| jittered(self.interval));
-        self.interval = self.interval.mul_f64(1.5).min(self.max_interval);
+        self.pause = self.backoff.next(hint);
         Ok(())
     }
 
@@ -236,7 +221,7 @@ impl<J: Job> Poller<J> {
     async fn list_results(&mut self) -> Result<(), Error> {
         let client = self.client.clone();
         while let Some(request) = J::results(&self.id, self.cursor.as_deref()) {
-            let page = self.in_time(client.send(request.clone()).into_future()).await?;
+            let page = self.deadline.within(client.send(request.clone()).into_future()).await?;
             let next = page.last_id.clone();
             let (items, _) = request.split(page);
             if items.is_empty() {
@@ -256,22 +241,4 @@ fn failure<J: Job>(job: &J) -> Error {
     let (code, message) =
         job.error().map_or(("unknown", "the job failed without an error"), |e| (&e.code, &e.message));
     Error::JobFailed(Box::new(JobFailure::new(job.id(), code, message)))
-}
-
-/// `interval` give or take 20 %, so that many waiters do not poll in step.
-fn jittered(interval: Duration) -> Duration {
-    interval.mul_f64(0.8 + 0.4 * fastrand::f64())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_a_fifth() {
-        for _ in 0..100 {
-            let d = jittered(Duration::from_secs(10));
-            assert!(d >= Duration::from_secs(8) && d <= Duration::from_secs(12), "{d:?}");
-        }
-    }
 }

@@ -1,0 +1,479 @@
+//! Driving a run directory: the start (once, with the stored idempotency key), then poll after
+//! poll the run's state written to `run.json` and `.boltz-run.json`, each results page recorded
+//! before its results are processed, and the archives downloaded and unpacked, in the order the
+//! official SDK uses, so that either client can pick up where the other stopped.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use http::Method;
+use serde_json::{Map, Value};
+
+use boltz_api_layers::retry::backoff::server_delay;
+
+use super::archive;
+use super::error::RunError;
+use super::pyjson;
+use super::state::{Pending, RunState, write_atomic};
+use super::types::{Call, DownloadMode, RunType};
+use super::{RunDir, RunOptions};
+use crate::client::Client;
+use crate::endpoint::{Idempotency, path_segment};
+use crate::error::{Error, JobFailure};
+use crate::jobs::JobState;
+use crate::jobs::pacing::Backoff;
+use crate::json::ApiResponse;
+use crate::models::common::PresignedFile;
+
+/// The SDK lists results 20 at a time, and a page in progress is asked again with the same
+/// cursor: the ids it recorded must all be in that one page.
+const PAGE_SIZE: &str = "20";
+
+pub(crate) struct Engine {
+    client: Client,
+    dir: PathBuf,
+    state: RunState,
+    run_type: RunType,
+    mode: DownloadMode,
+    backoff: Backoff,
+}
+
+impl Engine {
+    pub(crate) fn new(
+        client: Client,
+        dir: PathBuf,
+        state: RunState,
+        options: &RunOptions,
+    ) -> Result<Self, Error> {
+        let run_type = state.run_type().map_err(|reason| invalid(&dir, reason))?;
+        let mode = state.download_mode().map_err(|reason| invalid(&dir, reason))?;
+        Ok(Self {
+            client,
+            dir,
+            state,
+            run_type,
+            mode,
+            backoff: Backoff::new(options.first_poll, options.max_poll),
+        })
+    }
+
+    pub(crate) async fn save(&self) -> Result<(), Error> {
+        self.state.save(&self.dir).await
+    }
+
+    /// Post the start request, unless an earlier attempt got its answer. The key saved with the
+    /// directory goes with it, so a start whose answer was lost is recognised by the server.
+    pub(crate) async fn start(&mut self, mut body: Value) -> Result<(), Error> {
+        if let Some(id) = &self.state.remote.run_id {
+            tracing::info!(run_id = %id, dir = %self.dir.display(), "reusing the run this directory started");
+            return Ok(());
+        }
+        let map = body.as_object_mut().expect("a start request is a JSON object");
+        map.insert("idempotency_key".to_owned(), self.state.idempotency_key.clone().into());
+        match &self.state.remote.workspace_id {
+            Some(workspace) => map.insert("workspace_id".to_owned(), workspace.clone().into()),
+            None => map.remove("workspace_id"),
+        };
+        let (name, template) = self.run_type.operation(Call::Start);
+        let job: Value = self
+            .client
+            .request(Method::POST, self.run_type.path())
+            .operation(name, template)
+            .json(&body)
+            .idempotency(Idempotency::Idempotent)
+            .send()
+            .await?;
+        self.record(&job).await
+    }
+
+    /// Poll until the run ends, collecting what it made; a failed run is an error after its
+    /// results so far are collected, a stopped one is not.
+    pub(crate) async fn finish(mut self) -> Result<RunDir, Error> {
+        let id = self.state.remote.run_id.clone().ok_or_else(|| RunError::NotStarted(self.dir.clone()))?;
+        loop {
+            let response = self.call(Call::Retrieve, &id, Vec::new()).await?;
+            let hint = server_delay(&response.headers, SystemTime::now());
+            let job = response.value;
+            self.record(&job).await?;
+            let progressed = self.run_type.is_pipeline() && self.collect_results(&id).await?;
+            let state = JobState::from_status(self.state.remote.status.as_deref().unwrap_or_default());
+            match state {
+                JobState::Failed => return Err(failure(&id, &job)),
+                JobState::Succeeded | JobState::Stopped => {
+                    if state == JobState::Succeeded && self.run_type.has_output_archive() {
+                        self.materialize_prediction(&id, &job).await?;
+                    }
+                    return Ok(RunDir { path: self.dir, run_type: self.run_type, run_id: id, state });
+                }
+                _ if progressed => {}
+                _ => tokio::time::sleep(self.backoff.next(hint)).await,
+            }
+        }
+    }
+
+    /// Keep what the server said: `remote` in the state, the run without its links in `run.json`.
+    async fn record(&mut self, job: &Value) -> Result<(), Error> {
+        let remote = &mut self.state.remote;
+        let text = |key: &str| job.get(key).and_then(Value::as_str).map(str::to_owned);
+        remote.run_id = text("id").or(remote.run_id.take());
+        if let Some(workspace) = text("workspace_id") {
+            remote.workspace_id = Some(workspace);
+        }
+        remote.status = text("status");
+        remote.started_at = job.get("started_at").and_then(isoformat);
+        remote.completed_at = job.get("completed_at").and_then(isoformat);
+        let pipeline = self.run_type.is_pipeline();
+        remote.stopped_at = job.get("stopped_at").filter(|_| pipeline).and_then(isoformat);
+        remote.latest_result_id = job
+            .pointer("/progress/latest_result_id")
+            .filter(|_| pipeline)
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        remote.error_code = job.pointer("/error/code").and_then(Value::as_str).map(str::to_owned);
+        if let Some(status) = &remote.status {
+            tracing::debug!(run_id = ?remote.run_id, status = %status, "run polled");
+        }
+        write_atomic(
+            &self.dir.join("run.json"),
+            pyjson::to_string(&without_links(job.clone()), pyjson::PRETTY),
+        )
+        .await?;
+        self.save().await
+    }
+
+    async fn call(
+        &self,
+        call: Call,
+        id: &str,
+        mut query: Vec<(&str, String)>,
+    ) -> Result<ApiResponse<Value>, Error> {
+        let mut path = format!("{}/{}", self.run_type.path(), path_segment("id", id)?);
+        if let Call::ListResults = call {
+            path.push_str("/results");
+        }
+        if let Some(workspace) = &self.state.remote.workspace_id {
+            query.push(("workspace_id", workspace.clone()));
+        }
+        let (name, template) = self.run_type.operation(call);
+        self.client
+            .request(Method::GET, &path)
+            .operation(name, template)
+            .query(query)
+            .send_with_response()
+            .await
+    }
+
+    /// The results page after `after_id`.
+    async fn page(&self, id: &str, after_id: Option<&str>) -> Result<Vec<Value>, Error> {
+        let mut query = vec![("limit", PAGE_SIZE.to_owned())];
+        if let Some(after_id) = after_id {
+            query.push(("after_id", after_id.to_owned()));
+        }
+        let page = self.call(Call::ListResults, id, query).await?.value;
+        Ok(match page.get("data") {
+            Some(Value::Array(data)) => data.clone(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// Finish the page in progress, then record and finish each new page until an empty one.
+    /// Whether anything was done.
+    async fn collect_results(&mut self, id: &str) -> Result<bool, Error> {
+        let mut progressed = false;
+        loop {
+            if let Some(Pending::ResultPage { after_id, page_last_id, result_ids }) =
+                self.state.pending.clone()
+            {
+                self.finish_page(id, after_id, page_last_id, result_ids).await?;
+                progressed = true;
+                continue;
+            }
+            let after_id = self.state.cursor_after_id.clone();
+            let data = self.page(id, after_id.as_deref()).await?;
+            let Some(last) = data.last() else { return Ok(progressed) };
+            let page_last_id = last.get("id").and_then(Value::as_str).map(str::to_owned);
+            let result_ids =
+                data.iter().filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned)).collect();
+            // Recorded before any download, so that a crash resumes this page.
+            self.state.pending = Some(Pending::ResultPage { after_id, page_last_id, result_ids });
+            self.save().await?;
+            progressed = true;
+        }
+    }
+
+    async fn finish_page(
+        &mut self,
+        id: &str,
+        after_id: Option<String>,
+        page_last_id: Option<String>,
+        result_ids: Vec<String>,
+    ) -> Result<(), Error> {
+        // Asked again with the same cursor for fresh links.
+        let page = self.page(id, after_id.as_deref()).await?;
+        let index = self.dir.join("results").join("index.jsonl");
+        let mut indexed = indexed_ids(&index).await?;
+        for result_id in result_ids {
+            let result = page
+                .iter()
+                .find(|r| r.get("id").and_then(Value::as_str) == Some(&result_id))
+                .ok_or_else(|| RunError::ResultGone(result_id.clone()))?;
+            let mut metadata = result.clone();
+            if let Some(map) = metadata.as_object_mut() {
+                map.remove("artifacts");
+                map.entry("id").or_insert_with(|| result_id.clone().into());
+            }
+            let mut line = pyjson::to_string(&metadata, pyjson::LINE);
+            if self.mode == DownloadMode::Everything {
+                self.materialize_result(id, after_id.as_deref(), &result_id, result).await?;
+                write_atomic(
+                    &self.dir.join("results").join(&result_id).join("metadata.json"),
+                    pyjson::to_string(&metadata, pyjson::PRETTY),
+                )
+                .await?;
+                append_paths(&mut line, &archive::result_paths(&self.dir, &result_id));
+            }
+            if indexed.insert(result_id.clone()) {
+                append_line(&index, line).await?;
+            }
+            tracing::info!(run_id = %id, result_id = %result_id, "result collected");
+            if let Some(Pending::ResultPage { result_ids, .. }) = &mut self.state.pending {
+                result_ids.retain(|r| *r != result_id);
+            }
+            self.save().await?;
+        }
+        self.state.cursor_after_id = page_last_id;
+        self.state.pending = None;
+        self.save().await
+    }
+
+    async fn materialize_prediction(&mut self, id: &str, job: &Value) -> Result<(), Error> {
+        let file =
+            presigned(job.pointer("/output/archive")).ok_or_else(|| RunError::NoArchive(id.to_owned()))?;
+        let (archive, files) = archive::locations(&self.dir.join("outputs"), archive::suffix(&file.url)?);
+        if !archive::is_materialized(&archive, &files) {
+            self.state.pending = Some(Pending::PredictionArchive);
+            self.save().await?;
+            if !archive.is_file() {
+                let refresh = self.refresher(id, None, None);
+                self.fetch(&file, &archive, refresh).await?;
+            }
+            archive::unpack(archive, files.clone()).await?;
+            self.state.pending = None;
+            self.save().await?;
+        }
+        archive::rename_structure(files, id.to_owned()).await
+    }
+
+    async fn materialize_result(
+        &self,
+        id: &str,
+        after_id: Option<&str>,
+        result_id: &str,
+        result: &Value,
+    ) -> Result<(), Error> {
+        let Some(file) = presigned(result.pointer("/artifacts/archive")) else {
+            tracing::warn!(result_id, "result has no archive");
+            return Ok(());
+        };
+        let dir = self.dir.join("results").join(result_id);
+        let (archive, files) = archive::locations(&dir, archive::suffix(&file.url)?);
+        if !archive::is_materialized(&archive, &files) {
+            if !archive.is_file() {
+                let refresh =
+                    self.refresher(id, Some(after_id.map(str::to_owned)), Some(result_id.to_owned()));
+                self.fetch(&file, &archive, refresh).await?;
+            }
+            archive::unpack(archive, files.clone()).await?;
+        }
+        archive::rename_structure(files, result_id.to_owned()).await
+    }
+
+    async fn fetch(&self, file: &PresignedFile, archive: &Path, refresh: Refresher) -> Result<(), Error> {
+        let parent = archive.parent().expect("an archive lies in a directory");
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|source| Error::File { path: parent.to_owned(), source })?;
+        let downloaded = self.client.download(file, archive).refresh(move || refresh.fresh_link()).await?;
+        tracing::info!(path = %archive.display(), bytes = downloaded.bytes, "archive downloaded");
+        Ok(())
+    }
+
+    /// How to get a fresh link for the run's archive, or for a result's (by its page's cursor).
+    fn refresher(&self, id: &str, page: Option<Option<String>>, result_id: Option<String>) -> Refresher {
+        let engine = Self {
+            client: self.client.clone(),
+            dir: self.dir.clone(),
+            state: self.state.clone(),
+            run_type: self.run_type,
+            mode: self.mode,
+            backoff: self.backoff.clone(),
+        };
+        Refresher { engine: std::sync::Arc::new(engine), id: id.to_owned(), page, result_id }
+    }
+}
+
+/// A fresh link for a file whose link expired.
+struct Refresher {
+    engine: std::sync::Arc<Engine>,
+    id: String,
+    page: Option<Option<String>>,
+    result_id: Option<String>,
+}
+
+impl Refresher {
+    fn fresh_link(&self) -> impl Future<Output = Result<PresignedFile, Error>> + Send + use<> {
+        let (engine, id, page, result_id) =
+            (self.engine.clone(), self.id.clone(), self.page.clone(), self.result_id.clone());
+        async move {
+            let file = match (page, result_id) {
+                (Some(after_id), Some(result_id)) => engine
+                    .page(&id, after_id.as_deref())
+                    .await?
+                    .into_iter()
+                    .find(|r| r.get("id").and_then(Value::as_str) == Some(&result_id))
+                    .and_then(|r| presigned(r.pointer("/artifacts/archive")))
+                    .ok_or(RunError::ResultGone(result_id))?,
+                _ => {
+                    let job = engine.call(Call::Retrieve, &id, Vec::new()).await?.value;
+                    presigned(job.pointer("/output/archive")).ok_or(RunError::NoArchive(id))?
+                }
+            };
+            Ok(file)
+        }
+    }
+}
+
+fn presigned(value: Option<&Value>) -> Option<PresignedFile> {
+    value.and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+fn failure(id: &str, job: &Value) -> Error {
+    let text = |pointer: &str| job.pointer(pointer).and_then(Value::as_str);
+    let (code, message) = (
+        text("/error/code").unwrap_or("unknown"),
+        text("/error/message").unwrap_or("the run failed without an error"),
+    );
+    Error::JobFailed(Box::new(JobFailure::new(id, code, message)))
+}
+
+fn invalid(dir: &Path, reason: String) -> Error {
+    RunError::Invalid { path: dir.join(super::state::FILE), reason }.into()
+}
+
+/// Python's `datetime.isoformat()` of a timestamp: `+00:00` rather than `Z`, microseconds only
+/// when there are some. A value that does not parse is kept as it is.
+fn isoformat(value: &Value) -> Option<String> {
+    let text = value.as_str()?;
+    let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) else { return Some(text.to_owned()) };
+    let micros = time.timestamp_subsec_micros();
+    let fraction = if micros == 0 { String::new() } else { format!(".{micros:06}") };
+    Some(format!("{}{fraction}{}", time.format("%Y-%m-%dT%H:%M:%S"), time.format("%:z")))
+}
+
+/// The run as `run.json` keeps it: every `url` and `url_expires_at` removed at any depth (they
+/// expire, and they are bearer credentials), then every key left holding `{}`.
+fn without_links(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(without_links).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| k != "url" && k != "url_expires_at")
+                .map(|(k, v)| (k, without_links(v)))
+                .filter(|(_, v)| !matches!(v, Value::Object(m) if m.is_empty()))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other,
+    }
+}
+
+/// `"paths"` as the last key of an index line.
+fn append_paths(line: &mut String, paths: &[(&str, String)]) {
+    if paths.is_empty() || !line.ends_with('}') {
+        return;
+    }
+    let fields: Vec<String> = paths
+        .iter()
+        .map(|(k, v)| {
+            let pair = Value::Object(Map::from_iter([((*k).to_owned(), Value::String(v.clone()))]));
+            let text = pyjson::to_string(&pair, pyjson::LINE);
+            text[1..text.len() - 1].to_owned()
+        })
+        .collect();
+    line.pop();
+    if !line.ends_with('{') {
+        line.push(',');
+    }
+    line.push_str(&format!("\"paths\":{{{}}}}}", fields.join(",")));
+}
+
+/// The ids already in `index.jsonl`; a line that is not JSON is an error, as in the SDK.
+async fn indexed_ids(index: &Path) -> Result<HashSet<String>, Error> {
+    let text = match tokio::fs::read_to_string(index).await {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(source) => return Err(Error::File { path: index.to_owned(), source }),
+    };
+    let mut ids = HashSet::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let entry: Value = serde_json::from_str(line)
+            .map_err(|e| RunError::Invalid { path: index.to_owned(), reason: e.to_string() })?;
+        match entry.get("id") {
+            Some(Value::String(id)) => ids.insert(id.clone()),
+            Some(other) => ids.insert(other.to_string()),
+            None => false,
+        };
+    }
+    Ok(ids)
+}
+
+async fn append_line(index: &Path, mut line: String) -> Result<(), Error> {
+    use tokio::io::AsyncWriteExt;
+    let file_error = |source| Error::File { path: index.to_owned(), source };
+    let parent = index.parent().expect("the index lies in results/");
+    tokio::fs::create_dir_all(parent).await.map_err(file_error)?;
+    line.push('\n');
+    let mut file =
+        tokio::fs::OpenOptions::new().create(true).append(true).open(index).await.map_err(file_error)?;
+    file.write_all(line.as_bytes()).await.map_err(file_error)?;
+    file.flush().await.map_err(file_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn links_and_emptied_objects_leave_run_json() {
+        let run = json!({"id": "p", "details": {}, "output": {"archive": {"url": "u", "url_expires_at": "t"},
+            "samples": [{"url": "u"}, {}], "kept": []}});
+        assert_eq!(without_links(run), json!({"id": "p", "output": {"samples": [{}, {}], "kept": []}}));
+    }
+
+    #[test]
+    fn timestamps_follow_python_isoformat() {
+        for (input, output) in [
+            ("2025-01-02T03:04:05Z", "2025-01-02T03:04:05+00:00"),
+            ("2025-01-02T03:10:00.123456Z", "2025-01-02T03:10:00.123456+00:00"),
+            ("2025-01-02T03:04:05.5+02:00", "2025-01-02T03:04:05.500000+02:00"),
+            ("not a time", "not a time"),
+        ] {
+            assert_eq!(isoformat(&json!(input)).as_deref(), Some(output));
+        }
+        assert_eq!(isoformat(&Value::Null), None);
+    }
+
+    #[test]
+    fn paths_go_last_on_an_index_line() {
+        let mut line = r#"{"id":"r1","score":1.0}"#.to_owned();
+        append_paths(
+            &mut line,
+            &[("archive", "results/r1/archive.tar.gz".into()), ("files", "results/r1/files".into())],
+        );
+        assert_eq!(
+            line,
+            r#"{"id":"r1","score":1.0,"paths":{"archive":"results/r1/archive.tar.gz","files":"results/r1/files"}}"#
+        );
+    }
+}

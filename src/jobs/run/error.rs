@@ -1,0 +1,98 @@
+//! What can be wrong with a run directory, apart from the calls and the file system.
+
+use std::path::PathBuf;
+
+/// A run directory that cannot be used as asked; nothing was sent or changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// A run name must be one directory name.
+    #[error("invalid run name {name:?}: {reason}")]
+    Name {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The path is a file, not a directory.
+    #[error("{} is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    /// The directory does not exist (finishing a run needs one).
+    #[error("run directory {} does not exist", .0.display())]
+    Missing(PathBuf),
+    /// The directory holds files but no `.boltz-run.json`: it is not a run's.
+    #[error("{} already exists without run metadata; choose another name", .0.display())]
+    NotARun(PathBuf),
+    /// `.boltz-run.json` is from a newer format.
+    #[error("{}: unsupported run metadata schema version {version}", path.display())]
+    SchemaVersion {
+        /// The metadata file.
+        path: PathBuf,
+        /// Its `schema_version`.
+        version: serde_json::Value,
+    },
+    /// `.boltz-run.json` is not what the format says.
+    #[error("{}: invalid run metadata: {reason}", path.display())]
+    Invalid {
+        /// The metadata file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The directory belongs to another kind of run.
+    #[error("{} belongs to a {stored} run, not {requested}", path.display())]
+    OtherRunType {
+        /// The run directory.
+        path: PathBuf,
+        /// Its run type.
+        stored: String,
+        /// The run type asked for.
+        requested: &'static str,
+    },
+    /// The directory belongs to a different request.
+    #[error("{} belongs to a different request; choose another name", .0.display())]
+    OtherRequest(PathBuf),
+    /// The directory belongs to another workspace.
+    #[error("{} belongs to workspace {stored}, not {requested}", path.display())]
+    OtherWorkspace {
+        /// The run directory.
+        path: PathBuf,
+        /// Its workspace.
+        stored: String,
+        /// The workspace asked for.
+        requested: String,
+    },
+    /// The directory uses the other download mode, or a prediction was asked for metadata only.
+    #[error("{} uses download mode {stored}, not {requested}", path.display())]
+    DownloadMode {
+        /// The run directory.
+        path: PathBuf,
+        /// Its download mode.
+        stored: &'static str,
+        /// The mode asked for.
+        requested: &'static str,
+    },
+    /// The start was never confirmed, so only the original start can go on.
+    #[error("{} has no confirmed run ID yet; start the same request under the same name again", .0.display())]
+    NotStarted(PathBuf),
+    /// A prediction succeeded without an output archive.
+    #[error("prediction {0} succeeded without an archive")]
+    NoArchive(String),
+    /// An archive link whose file name is not `.tar.gz`, `.tgz`, `.tar` or `.zip`.
+    #[error("the archive {file_name:?} is not a .tar.gz, .tgz, .tar or .zip")]
+    ArchiveType {
+        /// The last segment of the link's path (the query, which signs it, is left out).
+        file_name: String,
+    },
+    /// An archive that cannot be unpacked, or holds a path outside its directory.
+    #[error("cannot unpack {}: {reason}", path.display())]
+    Archive {
+        /// The archive.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A result recorded as in progress is no longer in its page.
+    #[error("cannot resume the results page: result {0} is no longer listed")]
+    ResultGone(String),
+}
