@@ -1,5 +1,7 @@
 //! The main job: create a key restricted to 127.0.0.1, list keys page by page, revoke the key,
-//! see it refused, then watch `allowed_ips` at work from 127.0.0.1 and from 127.0.0.2.
+//! see it refused, then watch `allowed_ips` at work from 127.0.0.1 and from 127.0.0.2; then run a
+//! structure-and-binding prediction: start it, follow it live, download its archive and show its
+//! metrics (`cargo run --example predict` runs that part alone).
 //!
 //! ```text
 //! cargo run --example quickstart                      # against the embedded emulator
@@ -9,7 +11,12 @@
 //! Logs: one line per attempt with the local and remote socket address; `BOLTZ_LOG` takes a
 //! `tracing` filter such as `boltz_api_layers=debug`.
 
+#[path = "shared/prediction.rs"]
+mod prediction;
+
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::Duration;
 
 use boltz_api::Client;
 use boltz_api::api::admin::api_keys::{CreateApiKey, ListApiKeys};
@@ -33,10 +40,17 @@ async fn main() -> Result<()> {
         .compact()
         .init();
 
-    // With no BOLTZ_BASE_URL, run against an emulator inside this process.
+    // With no BOLTZ_BASE_URL, run against an emulator inside this process, with jobs that take
+    // about two seconds.
     let emulator = match std::env::var("BOLTZ_BASE_URL") {
         Ok(_) => None,
-        Err(_) => Some(Emulator::start().await?),
+        Err(_) => Some(
+            Emulator::builder()
+                .pending_duration(Duration::from_millis(300))
+                .job_duration(Duration::from_millis(1_500))
+                .start()
+                .await?,
+        ),
     };
     let (base_url, admin_key) = match &emulator {
         Some(emulator) => (emulator.base_url().to_owned(), emulator.admin_key().to_owned()),
@@ -78,10 +92,18 @@ async fn main() -> Result<()> {
     let err = connect(created.key.expose_secret())?.auth().me().await.expect_err("a revoked key is refused");
     println!("4. the revoked key is refused: {err}");
 
-    if emulator.is_none() {
-        println!("5. skipped: the allowed_ips demonstration needs the embedded emulator");
-        return Ok(());
+    match &emulator {
+        Some(_) => pinned_key(&admin, &base_url).await?,
+        None => println!("5. skipped: the allowed_ips demonstration needs the embedded emulator"),
     }
+
+    println!("Part two: a structure-and-binding prediction");
+    prediction::predict(&admin, Path::new("target/predict-output"), 7).await
+}
+
+/// A key pinned to 127.0.0.2 is refused from 127.0.0.1 and accepted from 127.0.0.2.
+async fn pinned_key(admin: &Client, base_url: &str) -> Result<()> {
+    let connect = |key: &str| Client::builder().api_key(key).base_url(base_url).build();
     let request = CreateApiKey::new("pinned").allowed_ips(["127.0.0.2"]).mode(KeyMode::Test);
     let pinned = admin.admin().api_keys().create(request).await?;
     let secret = pinned.key.expose_secret();
@@ -89,7 +111,7 @@ async fn main() -> Result<()> {
     println!("5. a key pinned to 127.0.0.2, used from 127.0.0.1: {err}");
     let from_allowed = Client::builder()
         .api_key(secret)
-        .base_url(&base_url)
+        .base_url(base_url)
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)))
         .build()?;
     if let AuthMe::ApiKey(me) = from_allowed.auth().me().await? {

@@ -42,3 +42,8 @@ pub mod trace;
 
 /// The error type every layer in this crate returns.
 pub use tower::BoxError;
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -4,8 +4,7 @@
 //!
 //! ```no_run
 //! use boltz_api::api::predictions::structure_and_binding::StartStructureAndBinding;
-//! use boltz_api::models::predictions::structure_and_binding::params::Input;
-//! use boltz_api::models::inputs::Entity;
+//! use boltz_api::models::predictions::structure_and_binding::params::{Entity, Input};
 //!
 //! # async fn run(client: boltz_api::Client) -> Result<(), boltz_api::Error> {
 //! let request = StartStructureAndBinding::new(Input::new([
