@@ -53,6 +53,7 @@
 
 pub mod backoff;
 mod future;
+mod location;
 mod policy;
 mod redirect;
 

@@ -7,6 +7,7 @@ use http::header::{
 };
 use http::{HeaderName, Method, Request, Response, StatusCode, Uri};
 
+use super::location::{self, UnusableLocation};
 use crate::origin::{LeftOrigin, same_origin};
 
 /// Caller-set credentials, dropped for good once a redirect leaves the origin (the credential
@@ -28,9 +29,12 @@ pub(super) fn follow<B: Default, ResB>(req: &mut Request<B>, res: &Response<ResB
         StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => false,
         _ => return false,
     };
-    let location = res.headers().get(LOCATION).and_then(|value| value.to_str().ok());
-    let Some(next) = location.and_then(|location| resolve(location, req.uri())) else {
-        return false;
+    let next = match next_hop(req.uri(), res) {
+        Ok(next) => next,
+        Err(reason) => {
+            tracing::debug!(status = res.status().as_u16(), %reason, "not following a redirect");
+            return false;
+        }
     };
     if !same_origin(req.uri(), &next) {
         let headers = req.headers_mut();
@@ -53,14 +57,10 @@ pub(super) fn follow<B: Default, ResB>(req: &mut Request<B>, res: &Response<ResB
     true
 }
 
-/// `location` resolved against `base` (RFC 3986), if the result is an `http` or `https` URI.
-fn resolve(location: &str, base: &Uri) -> Option<Uri> {
-    // Only on a redirect, so the string round trip through `url` costs nothing on the hot path.
-    let next = url::Url::parse(&base.to_string()).ok()?.join(location).ok()?;
-    if !matches!(next.scheme(), "http" | "https") {
-        return None;
-    }
-    Uri::try_from(String::from(next)).ok()
+/// Where `res` redirects a request for `uri`.
+fn next_hop<ResB>(uri: &Uri, res: &Response<ResB>) -> Result<Uri, UnusableLocation> {
+    let location = res.headers().get(LOCATION).ok_or(UnusableLocation::Missing)?;
+    location::resolve(location.to_str().map_err(|_| UnusableLocation::NotAscii)?, uri)
 }
 
 #[cfg(test)]
