@@ -15,13 +15,16 @@
 mod builder;
 mod call;
 mod env;
+mod proxy;
 mod raw;
 mod stack;
+mod tls;
 mod transport;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL};
 pub use call::{Call, CallFuture};
 pub use raw::RawRequest;
+pub use tls::Certificate;
 
 use std::fmt;
 use std::future::Future;
@@ -189,7 +192,7 @@ impl Client {
         if let Some(transport) = self.files.get() {
             return Ok(transport);
         }
-        let made = transport::transport(std::time::Duration::from_secs(5), None)?;
+        let made = transport::transport(&transport::TransportConfig::default())?;
         Ok(self.files.get_or_init(|| made))
     }
 

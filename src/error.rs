@@ -270,6 +270,19 @@ pub enum BuildError {
     /// The TLS configuration could not be set up.
     #[error("could not set up TLS")]
     Tls(#[source] BoxError),
+    /// A root certificate given to the builder is not a PEM certificate.
+    #[error("invalid certificate: {reason}")]
+    InvalidCertificate {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The proxy, from `.proxy(..)` or the environment, is not usable (its URL is not shown, as
+    /// it may carry credentials).
+    #[error("invalid proxy: {reason}")]
+    InvalidProxy {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// The kind of a non-2xx response, by status.

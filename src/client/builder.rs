@@ -13,8 +13,10 @@ use boltz_api_layers::collect::DEFAULT_LIMIT;
 use boltz_api_layers::retry::TpsBudget;
 
 use super::env;
+use super::proxy::ProxyChoice;
 use super::stack::{self, StackConfig};
-use super::transport;
+use super::tls::Certificate;
+use super::transport::{self, TransportConfig};
 use super::{Client, HttpService};
 use crate::error::{BuildError, Error};
 use crate::json::{HttpRequest, HttpResponse};
@@ -48,14 +50,13 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     max_retries: u32,
     timeout: Duration,
-    connect_timeout: Duration,
     deadline: Option<Duration>,
-    local_address: Option<IpAddr>,
     default_headers: HeaderMap,
     invalid: Option<BuildError>,
     max_response_bytes: usize,
     allow_insecure_http: bool,
     layers: Vec<LayerFn>,
+    transport: TransportConfig,
 }
 
 impl Default for ClientBuilder {
@@ -71,9 +72,8 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("max_retries", &self.max_retries)
             .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
             .field("deadline", &self.deadline)
-            .field("local_address", &self.local_address)
+            .field("transport", &self.transport)
             .field("default_headers", &self.default_headers)
             .field("layers", &self.layers.len())
             .finish_non_exhaustive()
@@ -88,14 +88,13 @@ impl ClientBuilder {
             base_url: None,
             max_retries: 2,
             timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(5),
             deadline: None,
-            local_address: None,
             default_headers: HeaderMap::new(),
             invalid: None,
             max_response_bytes: DEFAULT_LIMIT,
             allow_insecure_http: false,
             layers: Vec::new(),
+            transport: TransportConfig::default(),
         }
     }
 
@@ -139,7 +138,7 @@ impl ClientBuilder {
 
     /// Timeout for establishing a TCP connection (default 5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.transport.connect_timeout = timeout;
         self
     }
 
@@ -151,7 +150,57 @@ impl ClientBuilder {
 
     /// Bind outgoing connections to this local IP, for keys restricted by `allowed_ips`.
     pub fn local_address(mut self, address: IpAddr) -> Self {
-        self.local_address = Some(address);
+        self.transport.local_address = Some(address);
+        self
+    }
+
+    /// Trust `certificate` as a root besides the default roots: a private CA, or the CA of a
+    /// proxy that inspects TLS. May be called more than once.
+    pub fn add_root_certificate(mut self, certificate: Certificate) -> Self {
+        self.transport.roots.push(certificate);
+        self
+    }
+
+    /// Send every request (and download) through this proxy: `http://` (a `CONNECT` tunnel for
+    /// every destination, so the proxy never sees a request or the key), `socks5://`,
+    /// `socks5h://`, `socks4://` or `socks4a://`, with `user:password@` for credentials. It
+    /// replaces the proxies from the environment, `NO_PROXY` included, and applies to loopback
+    /// too. An unusable URL, or `https://` (TLS to the proxy), fails [`build`](Self::build).
+    ///
+    /// By default the client reads `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`
+    /// (upper or lower case) when it is built, as curl does.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.transport.proxy = ProxyChoice::Url(url.into());
+        self
+    }
+
+    /// Use no proxy, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.transport.proxy = ProxyChoice::Off;
+        self
+    }
+
+    /// Speak HTTP/1.1 only (by default HTTP/2 is used when the server offers it in TLS).
+    pub fn http1_only(mut self) -> Self {
+        (self.transport.http1, self.transport.http2) = (true, false);
+        self
+    }
+
+    /// Speak HTTP/2 only: offered alone in TLS, and by prior knowledge over plain `http`.
+    pub fn http2_only(mut self) -> Self {
+        (self.transport.http1, self.transport.http2) = (false, true);
+        self
+    }
+
+    /// Close pooled connections idle for this long (default 90 s; `None` keeps them).
+    pub fn pool_idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.transport.pool_idle_timeout = timeout.into();
+        self
+    }
+
+    /// Keep at most this many idle connections per host (default: no limit; 0 disables reuse).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.transport.pool_max_idle_per_host = max;
         self
     }
 
@@ -202,7 +251,7 @@ impl ClientBuilder {
     /// Build the client. Fails without an API key, with an invalid base URL or header, or when
     /// TLS cannot be set up; nothing is sent.
     pub fn build(self) -> Result<Client, Error> {
-        let transport = transport::transport(self.connect_timeout, self.local_address)?;
+        let transport = transport::transport(&self.transport)?;
         Ok(self.build_with_transport(transport.clone())?.with_files(transport))
     }
 
