@@ -19,6 +19,8 @@ mod proxy;
 mod raw;
 mod stack;
 mod tls;
+#[cfg(feature = "opentelemetry")]
+mod traceparent;
 mod transport;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL};
@@ -223,7 +225,7 @@ impl Client {
     }
 
     /// Download a presigned file (a job's archive, a result's structure) to `path`, streamed
-    /// and resumable, without the API key; see [`Download`](crate::jobs::Download).
+    /// and resumable, without the API key; see [`Download`].
     pub fn download(&self, file: &PresignedFile, path: impl AsRef<std::path::Path>) -> Download<'_> {
         Download::new(self, file, path.as_ref())
     }

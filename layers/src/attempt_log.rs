@@ -11,10 +11,10 @@
 //! `http.response.status_code` or `error.type`, `network.local.address`/`.port` and
 //! `network.peer.address`/`.port` (from hyper-util's [`HttpInfo`], or a
 //! [`Tracked`](crate::stale::Tracked) connection's, also for failed attempts where a connection
-//! was made), and `latency`. The enclosing span (the [trace layer](crate::trace)'s) gets the last
-//! attempt's `url.full` (without the query, which may hold secrets), `server.address`,
-//! `server.port` and `http.response.status_code` or `error.type`. When no subscriber wants these
-//! events nothing is captured, recorded or formatted.
+//! was made), and `latency`. The enclosing span (the [trace layer](crate::trace)'s) gets the first
+//! attempt's `url.full` (without the query, which may hold secrets), `server.address` and
+//! `server.port`; the trace layer records the call's final outcome. When no subscriber wants
+//! these events nothing is captured, recorded or formatted.
 //!
 //! ```
 //! use boltz_api_layers::attempt_log::AttemptLogLayer;
@@ -192,21 +192,23 @@ where
         .or_else(|| captured_info(&capture));
         let local = info.as_ref().map(HttpInfo::local_addr);
         let remote = info.as_ref().map(HttpInfo::remote_addr);
-        // The call's span (the trace layer's) holds the last attempt's outcome.
-        let span = tracing::Span::current();
-        span.record("url.full", url_full(&uri));
-        span.record("server.address", uri.host());
-        span.record("server.port", server_port(&uri));
+        // The call's span (the trace layer's) holds where the call went, recorded once (a
+        // recorded field is appended, not replaced, by OpenTelemetry layers); the trace layer
+        // records the outcome. Integers as i64, which those layers keep as integers.
+        if attempt == 0 {
+            let span = tracing::Span::current();
+            span.record("url.full", url_full(&uri));
+            span.record("server.address", uri.host());
+            span.record("server.port", server_port(&uri).map(i64::from));
+        }
         let attempt = Logged { attempt, latency, local, remote };
         match &result {
             Ok(res) => {
-                span.record("http.response.status_code", res.status().as_u16());
                 let body = (res.body() as &dyn Any).downcast_ref::<Bytes>().map(Bytes::as_ref);
                 log_status(res.status(), body, &attempt);
             }
             Err(err) => {
                 let class = classify(&**err).as_str();
-                span.record("error.type", class);
                 let resending = resend_if_stale.is_some_and(|replay_safe| {
                     stale_failure(&**err).is_some_and(|stale| stale.unsent || replay_safe)
                 });

@@ -26,7 +26,26 @@ use crate::redact::Redact;
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.boltz.bio";
 
-type LayerFn = Box<dyn FnOnce(HttpService) -> HttpService + Send + Sync>;
+/// A caller's layer, boxed so layers of different types can be kept in one list.
+pub(crate) type LayerFn = Box<dyn FnOnce(HttpService) -> HttpService + Send + Sync>;
+
+/// Wrap `service` in `layers`, the first one outermost.
+pub(crate) fn wrap(service: HttpService, layers: Vec<LayerFn>) -> HttpService {
+    layers.into_iter().rev().fold(service, |service, layer| layer(service))
+}
+
+/// Box `layer` into a [`LayerFn`].
+fn boxed<L>(layer: L) -> LayerFn
+where
+    L: Layer<HttpService> + Send + Sync + 'static,
+    L::Service: Service<HttpRequest, Response = HttpResponse> + Clone + Send + Sync + 'static,
+    <L::Service as Service<HttpRequest>>::Error: Into<BoxError>,
+    <L::Service as Service<HttpRequest>>::Future: Send + 'static,
+{
+    Box::new(move |inner| {
+        HttpService::new(tower::ServiceBuilder::new().map_err(Into::into).service(layer.layer(inner)))
+    })
+}
 
 /// Configures and builds a [`Client`].
 ///
@@ -56,6 +75,7 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     allow_insecure_http: bool,
     layers: Vec<LayerFn>,
+    attempt_layers: Vec<LayerFn>,
     transport: TransportConfig,
 }
 
@@ -76,6 +96,7 @@ impl fmt::Debug for ClientBuilder {
             .field("transport", &self.transport)
             .field("default_headers", &self.default_headers)
             .field("layers", &self.layers.len())
+            .field("attempt_layers", &self.attempt_layers.len())
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +115,7 @@ impl ClientBuilder {
             max_response_bytes: DEFAULT_LIMIT,
             allow_insecure_http: false,
             layers: Vec::new(),
+            attempt_layers: Vec::new(),
             transport: TransportConfig::default(),
         }
     }
@@ -232,8 +254,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Add a tower layer around the HTTP stack, under the typed adapter. The first layer added
-    /// is the outermost.
+    /// Add a tower layer around the HTTP stack, under the typed adapter: it sees each call
+    /// once, as an `http::Request<Full<Bytes>>` with a path relative to the base URL and no key,
+    /// and its `Response<Bytes>` or error after retries. The first layer added is the
+    /// outermost. Its service must be `Clone + Send + Sync`; put a layer whose service is not
+    /// (a rate limit, for instance) behind `tower::buffer::BufferLayer`. The README's "Custom
+    /// layers" section has examples.
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<HttpService> + Send + Sync + 'static,
@@ -241,10 +267,23 @@ impl ClientBuilder {
         <L::Service as Service<HttpRequest>>::Error: Into<BoxError>,
         <L::Service as Service<HttpRequest>>::Future: Send + 'static,
     {
-        self.layers.push(Box::new(move |inner| {
-            let service = tower::ServiceBuilder::new().map_err(Into::into).service(layer.layer(inner));
-            HttpService::new(service)
-        }));
+        self.layers.push(boxed(layer));
+        self
+    }
+
+    /// Add a tower layer under the retry layer, around each attempt: every retry, redirect
+    /// hop and resend after a stale connection passes through it, with the absolute URI, the
+    /// retry layer's [`Attempt`](boltz_api_layers::retry::Attempt) extension and the
+    /// operation's [`Operation`](boltz_api_layers::operation::Operation), but not the key
+    /// (attached below it). For per-attempt metrics; the first layer added is the outermost.
+    pub fn attempt_layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<HttpService> + Send + Sync + 'static,
+        L::Service: Service<HttpRequest, Response = HttpResponse> + Clone + Send + Sync + 'static,
+        <L::Service as Service<HttpRequest>>::Error: Into<BoxError>,
+        <L::Service as Service<HttpRequest>>::Future: Send + 'static,
+    {
+        self.attempt_layers.push(boxed(layer));
         self
     }
 
@@ -291,16 +330,13 @@ impl ClientBuilder {
             default_headers,
             max_response_bytes: self.max_response_bytes,
             budget: Arc::new(TpsBudget::default()),
+            attempt_layers: self.attempt_layers,
         };
         let stack = stack::default_stack(config, transport)?;
         if self.layers.is_empty() {
             return Ok(Client::from_stack(stack, redact));
         }
-        let mut service = HttpService::new(stack);
-        for layer in self.layers.into_iter().rev() {
-            service = layer(service);
-        }
-        Ok(Client::from_stack(service, redact))
+        Ok(Client::from_stack(wrap(HttpService::new(stack), self.layers), redact))
     }
 }
 

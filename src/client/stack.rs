@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Response, Uri};
 use http_body::Body;
+use tower::util::Either;
 use tower::{Service, ServiceBuilder};
 
 use boltz_api_layers::BoxError;
@@ -17,6 +18,8 @@ use boltz_api_layers::retry::{RetryLayer, TpsBudget};
 use boltz_api_layers::timeout::{AttemptTimeoutLayer, DeadlineLayer};
 use boltz_api_layers::trace::TraceLayer;
 
+use super::HttpService;
+use super::builder::{LayerFn, wrap};
 use crate::error::BuildError;
 use crate::json::{HttpRequest, HttpResponse};
 
@@ -36,6 +39,9 @@ pub(crate) struct StackConfig {
     pub(crate) default_headers: HeaderMap,
     pub(crate) max_response_bytes: usize,
     pub(crate) budget: Arc<TpsBudget>,
+    /// The caller's per-attempt layers, first outermost; between the attempt log and the
+    /// attempt timeout.
+    pub(crate) attempt_layers: Vec<LayerFn>,
 }
 
 /// Assemble the stack. Wire data (default headers, the absolute URI) is written once, above the
@@ -62,6 +68,17 @@ where
 {
     let auth = AuthLayer::new(&config.base, X_API_KEY, config.api_key)
         .map_err(|_| BuildError::InvalidBaseUrl { url: config.base.to_string(), reason: "no host" })?;
+    let attempt = ServiceBuilder::new()
+        .layer(AttemptTimeoutLayer::new(config.timeout))
+        .layer(CollectLayer::new(config.max_response_bytes))
+        .layer(auth)
+        .map_err(|e: T::Error| -> BoxError { e.into() })
+        .service(transport);
+    // Boxed only when there are attempt layers, so the default stack stays one concrete type.
+    let attempt = match config.attempt_layers.is_empty() {
+        true => Either::Right(attempt),
+        false => Either::Left(wrap(HttpService::new(attempt), config.attempt_layers)),
+    };
     let stack = ServiceBuilder::new()
         .layer(TraceLayer::new().credential_label(config.key_label))
         .layer(DefaultHeadersLayer::new(config.default_headers))
@@ -75,10 +92,19 @@ where
                 .follow_redirects(MAX_REDIRECTS),
         )
         .layer(AttemptLogLayer::new())
-        .layer(AttemptTimeoutLayer::new(config.timeout))
-        .layer(CollectLayer::new(config.max_response_bytes))
-        .layer(auth)
-        .map_err(|e: T::Error| -> BoxError { e.into() })
-        .service(transport);
+        .layer(trace_context())
+        .service(attempt);
     Ok(stack)
+}
+
+/// The layer that propagates the W3C trace context (feature `opentelemetry`).
+#[cfg(feature = "opentelemetry")]
+fn trace_context() -> tower::util::MapRequestLayer<fn(HttpRequest) -> HttpRequest> {
+    tower::util::MapRequestLayer::new(super::traceparent::propagate)
+}
+
+/// Without the `opentelemetry` feature, no layer.
+#[cfg(not(feature = "opentelemetry"))]
+fn trace_context() -> tower::layer::util::Identity {
+    tower::layer::util::Identity::new()
 }

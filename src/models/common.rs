@@ -42,7 +42,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// The values of `status` of [`RunSummary`].
+    /// The values of `status` of [`RunSummary`](crate::models::protein::design::RunSummary).
     pub enum Status {
         /// `pending`
         Pending = "pending",
@@ -140,7 +140,7 @@ pub struct Modification {
     pub value: String,
 }
 
-/// As found in `source` of [`Boltz2CustomMsa`].
+/// As found in `source` of [`Boltz2CustomMsa`](crate::models::predictions::structure_and_binding::Boltz2CustomMsa).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct PresignedFile {
@@ -150,7 +150,7 @@ pub struct PresignedFile {
     pub url_expires_at: DateTime<Utc>,
 }
 
-/// As found in `entities` of [`Input`].
+/// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct RnaEntity {
@@ -172,7 +172,7 @@ pub struct RnaEntity {
     pub modifications: Option<Vec<Modification>>,
 }
 
-/// As found in `entities` of [`Input`].
+/// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct DnaEntity {
@@ -194,7 +194,7 @@ pub struct DnaEntity {
     pub modifications: Option<Vec<Modification>>,
 }
 
-/// As found in `entities` of [`Input`].
+/// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct LigandCcdEntity {
@@ -210,7 +210,7 @@ pub struct LigandCcdEntity {
     pub value: String,
 }
 
-/// As found in `entities` of [`Input`].
+/// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct LigandSmilesEntity {
@@ -422,7 +422,7 @@ pub struct ContactConstraint {
     pub force: Option<bool>,
 }
 
-/// As found in `structure` of [`StructureTemplateBinderSpec`].
+/// As found in `structure` of [`StructureTemplateBinderSpec`](crate::models::protein::design::StructureTemplateBinderSpec).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct URLSource {
@@ -516,7 +516,7 @@ impl<'de> Deserialize<'de> for Token {
     }
 }
 
-/// One of the kinds of `constraints` of [`Input`].
+/// One of the kinds of `constraints` of [`Input`](crate::models::predictions::structure_and_binding::Input).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Constraint {

@@ -5,7 +5,7 @@ pub mod adme;
 pub mod structure_and_binding;
 
 open_enum! {
-    /// The values of `status` of [`PredictionSummary`].
+    /// The values of `status` of [`PredictionSummary`](crate::models::predictions::adme::PredictionSummary).
     pub enum Status {
         /// `pending`
         Pending = "pending",

@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// As found in `progress` of [`RunSummary`].
+/// As found in `progress` of [`RunSummary`](crate::models::protein::design::RunSummary).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct Progress {
@@ -39,7 +39,7 @@ pub struct StructureTemplateLigandChainSpec {
     pub chain_type: String,
 }
 
-/// As found in `artifacts` of [`LegacyDesignResult`].
+/// As found in `artifacts` of [`LegacyDesignResult`](crate::models::protein::design::LegacyDesignResult).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct ProteinArtifacts {
@@ -227,7 +227,7 @@ pub struct NoTemplateTarget {
     pub non_binding_residues: Option<BTreeMap<String, Vec<i64>>>,
 }
 
-/// As found in `filters` of [`ProteinDesignReplacementMotif`].
+/// As found in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct ExcludedAminoAcidsDesignFilter {
@@ -239,7 +239,7 @@ pub struct ExcludedAminoAcidsDesignFilter {
     pub kind: String,
 }
 
-/// As found in `filters` of [`ProteinDesignReplacementMotif`].
+/// As found in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct MaxHydrophobicFractionDesignFilter {
@@ -250,7 +250,7 @@ pub struct MaxHydrophobicFractionDesignFilter {
     pub kind: String,
 }
 
-/// As found in `filters` of [`ProteinDesignReplacementMotif`].
+/// As found in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct ExcludedSequenceMotifsDesignFilter {
@@ -261,7 +261,7 @@ pub struct ExcludedSequenceMotifsDesignFilter {
     pub kind: String,
 }
 
-/// One of the kinds of `crop_residues` of [`StructureTemplatePolymerChainSpec`].
+/// One of the kinds of `crop_residues` of [`StructureTemplatePolymerChainSpec`](crate::models::protein::design::StructureTemplatePolymerChainSpec).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum CropResidue {
@@ -284,7 +284,7 @@ impl<'de> Deserialize<'de> for CropResidue {
     }
 }
 
-/// One of the kinds of `entities` of [`LegacyDesignResult`].
+/// One of the kinds of `entities` of [`LegacyDesignResult`](crate::models::protein::design::LegacyDesignResult).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Entity {
@@ -342,7 +342,7 @@ impl<'de> Deserialize<'de> for ChainSelection {
     }
 }
 
-/// One of the kinds of `target` of [`LegacyDesignRun`].
+/// One of the kinds of `target` of [`LegacyDesignRun`](crate::models::protein::design::LegacyDesignRun).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Target {
@@ -365,7 +365,7 @@ impl<'de> Deserialize<'de> for Target {
     }
 }
 
-/// One of the kinds of `filters` of [`ProteinDesignReplacementMotif`].
+/// One of the kinds of `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum GlobalDesignFilter {

@@ -241,7 +241,7 @@ pub struct MoleculeFilter {
     pub custom_filters: Option<Vec<CustomFilter>>,
 }
 
-/// As found in `artifacts` of [`DesignedMolecule`].
+/// As found in `artifacts` of [`DesignedMolecule`](crate::models::small_molecule::design::DesignedMolecule).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct MoleculeArtifacts {

@@ -105,12 +105,28 @@ fn type_doc(description: Option<&str>, fallback: String) -> String {
 /// Where a type is used: a field of another type, or an operation's parameters or response.
 fn site_field(
     cx: &Context<'_>,
+    here: &[String],
     sites: &BTreeSet<crate::shapes::Site>,
     resources: &BTreeSet<String>,
 ) -> String {
     if let Some(site) = sites.iter().find(|s| s.parent.is_some()) {
         let parent = site.parent.expect("a parent");
-        return format!("`{}` of [`{}`]", site.field, cx.names.shapes[parent].name);
+        let place = &cx.names.shapes[parent];
+        // A full path when the parent is in another module. An operation's own request type
+        // is emitted with the operation, so it is named without a link.
+        if cx.op_structs.contains(&parent) {
+            return format!("`{}` of `{}`", site.field, place.name);
+        }
+        if place.module == here {
+            return format!("`{}` of [`{}`]", site.field, place.name);
+        }
+        return format!(
+            "`{}` of [`{}`](crate::models::{}::{})",
+            site.field,
+            place.name,
+            place.module.join("::"),
+            place.name
+        );
     }
     let resource = resources.iter().find(|r| *r != "share_links").or(resources.iter().next());
     let method = sites.iter().next().map_or("", |s| s.field.as_str());
@@ -122,8 +138,11 @@ fn open_enum(cx: &Context<'_>, id: usize) -> String {
     let name = &cx.names.enums[id].name;
     let mut out = String::from("open_enum! {\n");
     out.push_str(
-        &type_doc(None, format!("The values of {}.", site_field(cx, &e.sites, &e.resources)))
-            .replace("///", "    ///"),
+        &type_doc(
+            None,
+            format!("The values of {}.", site_field(cx, &cx.names.enums[id].module, &e.sites, &e.resources)),
+        )
+        .replace("///", "    ///"),
     );
     out.push_str(&format!("    pub enum {name} {{\n"));
     for value in &e.values {
@@ -195,7 +214,8 @@ pub(crate) fn argument(imports: &mut Imports<'_>, ty: &Type, var: &str) -> (Stri
 
 fn request_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> String {
     let shape = &cx.model.shapes[id];
-    let fallback = format!("As sent in {}.", site_field(cx, &shape.sites, &shape.resources));
+    let here = &cx.names.shapes[id].module;
+    let fallback = format!("As sent in {}.", site_field(cx, here, &shape.sites, &shape.resources));
     request_struct_as(
         cx,
         imports,
@@ -398,13 +418,16 @@ fn strip_common_suffix(names: &mut [String]) {
 
 fn union_doc(cx: &Context<'_>, id: usize) -> String {
     let union = &cx.model.unions[id];
-    format!("/// One of the kinds of {}.\n", site_field(cx, &union.sites, &union.resources))
+    format!(
+        "/// One of the kinds of {}.\n",
+        site_field(cx, &cx.names.unions[id].module, &union.sites, &union.resources)
+    )
 }
 
 /// A response type's fallback doc: what returns it, or where it is found.
 fn returned_or_found(cx: &Context<'_>, id: ShapeId) -> String {
     let shape = &cx.model.shapes[id];
-    let place = site_field(cx, &shape.sites, &shape.resources);
+    let place = site_field(cx, &cx.names.shapes[id].module, &shape.sites, &shape.resources);
     if shape.sites.iter().any(|s| s.parent.is_none()) {
         format!("Returned by {place}.")
     } else {

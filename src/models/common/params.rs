@@ -45,7 +45,7 @@ impl Modification {
     }
 }
 
-/// As sent in `source` of [`Boltz2CustomMsa`].
+/// As sent in `source` of [`Boltz2CustomMsa`](crate::models::predictions::structure_and_binding::params::Boltz2CustomMsa).
 #[derive(Debug, Clone, Serialize)]
 pub struct URLSource {
     #[serde(rename = "type")]
@@ -60,7 +60,7 @@ impl URLSource {
     }
 }
 
-/// As sent in `source` of [`Boltz2CustomMsa`].
+/// As sent in `source` of [`Boltz2CustomMsa`](crate::models::predictions::structure_and_binding::params::Boltz2CustomMsa).
 #[derive(Debug, Clone, Serialize)]
 pub struct Base64Source {
     data: String,
@@ -76,7 +76,7 @@ impl Base64Source {
     }
 }
 
-/// As sent in `entities` of [`Input`].
+/// As sent in `entities` of [`Input`](crate::models::predictions::structure_and_binding::params::Input).
 #[derive(Debug, Clone, Serialize)]
 pub struct RnaEntity {
     chain_ids: Vec<String>,
@@ -117,7 +117,7 @@ impl RnaEntity {
     }
 }
 
-/// As sent in `entities` of [`Input`].
+/// As sent in `entities` of [`Input`](crate::models::predictions::structure_and_binding::params::Input).
 #[derive(Debug, Clone, Serialize)]
 pub struct DnaEntity {
     chain_ids: Vec<String>,
@@ -158,7 +158,7 @@ impl DnaEntity {
     }
 }
 
-/// As sent in `entities` of [`Input`].
+/// As sent in `entities` of [`Input`](crate::models::predictions::structure_and_binding::params::Input).
 #[derive(Debug, Clone, Serialize)]
 pub struct LigandCcdEntity {
     chain_ids: Vec<String>,
@@ -178,7 +178,7 @@ impl LigandCcdEntity {
     }
 }
 
-/// As sent in `entities` of [`Input`].
+/// As sent in `entities` of [`Input`](crate::models::predictions::structure_and_binding::params::Input).
 #[derive(Debug, Clone, Serialize)]
 pub struct LigandSmilesEntity {
     chain_ids: Vec<String>,
@@ -499,7 +499,7 @@ impl ProteinEntity {
     }
 }
 
-/// One of the kinds of `source` of [`Boltz2CustomMsa`].
+/// One of the kinds of `source` of [`Boltz2CustomMsa`](crate::models::predictions::structure_and_binding::params::Boltz2CustomMsa).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Source {
@@ -581,7 +581,7 @@ impl From<LigandContactToken> for Token {
     }
 }
 
-/// One of the kinds of `constraints` of [`Input`].
+/// One of the kinds of `constraints` of [`Input`](crate::models::predictions::structure_and_binding::params::Input).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Constraint {

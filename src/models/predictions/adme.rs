@@ -118,7 +118,7 @@ pub struct Output {
     pub molecules: Vec<OutputMolecule>,
 }
 
-/// Returned by `predictions` of [`SharedContent`].
+/// Returned by `predictions` of [`SharedContent`](crate::models::share_links::SharedContent).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct Prediction {

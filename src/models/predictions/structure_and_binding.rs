@@ -308,7 +308,7 @@ pub struct Output {
     pub binding_metrics: Option<BindingMetrics>,
 }
 
-/// Returned by `predictions` of [`SharedContent`].
+/// Returned by `predictions` of [`SharedContent`](crate::models::share_links::SharedContent).
 #[derive(Debug, Clone, Deserialize)]
 #[non_exhaustive]
 pub struct Prediction {

@@ -29,7 +29,7 @@ impl Default for StructureTemplateLigandChainSpec {
     }
 }
 
-/// As sent in `structure` of [`StructureTemplateBinderSpec`].
+/// As sent in `structure` of [`StructureTemplateBinderSpec`](crate::models::protein::design::params::StructureTemplateBinderSpec).
 #[derive(Debug, Clone, Serialize)]
 pub struct CifBase64Source {
     data: String,
@@ -193,7 +193,7 @@ impl NoTemplateTarget {
     }
 }
 
-/// As sent in `filters` of [`ProteinDesignReplacementMotif`].
+/// As sent in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone, Serialize)]
 pub struct ExcludedAminoAcidsDesignFilter {
     amino_acids: Vec<String>,
@@ -208,7 +208,7 @@ impl ExcludedAminoAcidsDesignFilter {
     }
 }
 
-/// As sent in `filters` of [`ProteinDesignReplacementMotif`].
+/// As sent in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone, Serialize)]
 pub struct MaxHydrophobicFractionDesignFilter {
     max_fraction: f64,
@@ -223,7 +223,7 @@ impl MaxHydrophobicFractionDesignFilter {
     }
 }
 
-/// As sent in `filters` of [`ProteinDesignReplacementMotif`].
+/// As sent in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone, Serialize)]
 pub struct ExcludedSequenceMotifsDesignFilter {
     motifs: Vec<String>,
@@ -238,7 +238,7 @@ impl ExcludedSequenceMotifsDesignFilter {
     }
 }
 
-/// One of the kinds of `crop_residues` of [`StructureTemplatePolymerChainSpec`].
+/// One of the kinds of `crop_residues` of [`StructureTemplatePolymerChainSpec`](crate::models::protein::design::params::StructureTemplatePolymerChainSpec).
 #[derive(Debug, Clone)]
 pub enum CropResidue {
     /// `"all"`.
@@ -262,7 +262,7 @@ impl Serialize for CropResidue {
     }
 }
 
-/// One of the kinds of `structure` of [`StructureTemplateBinderSpec`].
+/// One of the kinds of `structure` of [`StructureTemplateBinderSpec`](crate::models::protein::design::params::StructureTemplateBinderSpec).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Structure {
@@ -360,7 +360,7 @@ impl From<ProteinEntity> for Entity {
     }
 }
 
-/// One of the kinds of `target` of [`LegacyDesignRun`].
+/// One of the kinds of `target` of [`LegacyDesignRun`](crate::models::protein::design::params::LegacyDesignRun).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Target {
@@ -382,7 +382,7 @@ impl From<NoTemplateTarget> for Target {
     }
 }
 
-/// One of the kinds of `filters` of [`ProteinDesignReplacementMotif`].
+/// One of the kinds of `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum GlobalDesignFilter {

@@ -36,7 +36,7 @@ impl EmailAccess {
     }
 }
 
-/// One of the kinds of `access_parameters` of [`CreateShareLink`].
+/// One of the kinds of `access_parameters` of `CreateShareLink`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Access {

@@ -4,7 +4,7 @@
 pub use crate::models::common::params::Molecule;
 use serde::Serialize;
 
-/// As sent in `input` of [`StartAdme`].
+/// As sent in `input` of `StartAdme`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Input {
     molecules: Vec<Molecule>,

@@ -264,7 +264,7 @@ impl Template {
     }
 }
 
-/// As sent in `input` of [`StartStructureAndBinding`].
+/// As sent in `input` of `StartStructureAndBinding`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Input {
     entities: Vec<Entity>,

@@ -36,7 +36,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// The values of `type` of [`DesignListCuratedSpecificationsParams`].
+    /// The values of `type` of `DesignListCuratedSpecificationsParams`.
     pub enum Type {
         /// `nanobody`
         Nanobody = "nanobody",

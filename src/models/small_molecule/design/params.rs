@@ -2,7 +2,7 @@
 //! Request types of `small_molecule.design`.
 
 open_enum! {
-    /// The values of `chemical_space` of [`StartSmallMoleculeDesign`].
+    /// The values of `chemical_space` of `StartSmallMoleculeDesign`.
     pub enum ChemicalSpace {
         /// `enamine_real`
         EnamineReal = "enamine_real",
