@@ -305,3 +305,29 @@ async fn transient_failures_are_retried_and_a_404_is_not() {
     assert_eq!(storage.seen().len(), before + 1, "a 404 is not retried");
     assert!(matches!(err, Error::Api(_)));
 }
+
+#[tokio::test]
+async fn relative_redirects_are_resolved_like_the_apis() {
+    let data = content();
+    let served = data.clone();
+    let storage = start_storage(move |req, _| match req.uri().path() {
+        // A dot-segment reference, which must resolve against the link's path.
+        "/links/a/archive.tar.gz" => {
+            let mut response = full(StatusCode::FOUND, Bytes::new());
+            response.headers_mut().insert("location", "../../store/b/archive.tar.gz?sig=1".parse().unwrap());
+            response
+        }
+        "/store/b/archive.tar.gz" => ranged(req, &served),
+        _ => full(StatusCode::NOT_FOUND, Bytes::new()),
+    })
+    .await;
+    let dir = dir();
+    let path = dir.path().join("archive.tar.gz");
+    client()
+        .download(&storage.link("/links/a/archive.tar.gz", chrono::Duration::minutes(10)), &path)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), data);
+    let paths: Vec<_> = storage.seen().into_iter().map(|s| s.path).collect();
+    assert_eq!(paths, ["/links/a/archive.tar.gz", "/store/b/archive.tar.gz"]);
+}

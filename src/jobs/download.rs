@@ -19,12 +19,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::Utc;
 use futures_util::future::BoxFuture;
-use http::header::{CONTENT_LENGTH, CONTENT_RANGE, LOCATION, RANGE};
+use http::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE};
 use http::{HeaderValue, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use tokio::io::AsyncWriteExt;
 
 use boltz_api_layers::retry::backoff::backoff;
+use boltz_api_layers::retry::location::next_hop;
 
 use crate::client::Client;
 use crate::error::{ApiError, BuildError, Error};
@@ -288,20 +289,12 @@ async fn get(
         if !response.status().is_redirection() {
             return Ok(response);
         }
-        let next = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .and_then(|l| l.parse::<Uri>().ok());
-        uri = match next {
-            Some(next) if next.scheme().is_some() => next,
-            Some(next) => {
-                let mut parts = uri.clone().into_parts();
-                parts.path_and_query = next.path_and_query().cloned();
-                Uri::from_parts(parts).map_err(|e| BuildError::InvalidUri(e.into()))?
-            }
-            None => return Ok(response),
-        };
+        // Resolved like the API's redirects (RFC 3986); an unusable one ends the chain, and
+        // the redirect itself is then the response.
+        match next_hop(&uri, &response) {
+            Ok(next) => uri = next,
+            Err(_) => return Ok(response),
+        }
     }
     Err(Error::Transport("too many redirects".into()))
 }

@@ -7,15 +7,29 @@
 //! Unlike it, hosts are taken as sent (no case, IDNA, IPv4-form or default-port normalization:
 //! a host written two ways counts as two origins, never the reverse), `%2e` is not a dot
 //! segment, and a tab, or a `\` before the query, is refused rather than dropped or read as `/`.
+//!
+//! ```
+//! use boltz_api_layers::retry::location::{next_hop, resolve};
+//!
+//! let base: http::Uri = "https://api.example.com/v1/keys/a?x=1".parse().unwrap();
+//! assert_eq!(resolve("../b?y=2", &base).unwrap(), "https://api.example.com/v1/b?y=2");
+//! assert_eq!(resolve("//files.example.com/f.tgz", &base).unwrap(), "https://files.example.com/f.tgz");
+//! assert!(resolve("ftp://elsewhere/", &base).is_err());
+//!
+//! let moved = http::Response::builder().status(307).header("location", "/v2/keys/a").body(()).unwrap();
+//! assert_eq!(next_hop(&base, &moved).unwrap(), "https://api.example.com/v2/keys/a");
+//! ```
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
-use http::Uri;
+use http::header::LOCATION;
+use http::{Response, Uri};
 
 /// Why a redirect's `Location` was not followed; the redirect response is then the result.
 #[derive(Debug)]
-pub(super) enum UnusableLocation {
+#[non_exhaustive]
+pub enum UnusableLocation {
     /// The response has no `Location`.
     Missing,
     /// The `Location` is not visible ASCII, which a URI always is.
@@ -55,8 +69,14 @@ impl std::error::Error for UnusableLocation {
     }
 }
 
+/// Where `res` redirects a request for `uri`: its `Location` resolved against `uri`.
+pub fn next_hop<B>(uri: &Uri, res: &Response<B>) -> Result<Uri, UnusableLocation> {
+    let location = res.headers().get(LOCATION).ok_or(UnusableLocation::Missing)?;
+    resolve(location.to_str().map_err(|_| UnusableLocation::NotAscii)?, uri)
+}
+
 /// `location` resolved against `base`, if the result is an `http` or `https` URI.
-pub(super) fn resolve(location: &str, base: &Uri) -> Result<Uri, UnusableLocation> {
+pub fn resolve(location: &str, base: &Uri) -> Result<Uri, UnusableLocation> {
     let (Some(scheme), Some(authority)) = (base.scheme_str(), base.authority()) else {
         return Err(UnusableLocation::RelativeBase);
     };

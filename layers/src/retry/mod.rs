@@ -53,7 +53,7 @@
 
 pub mod backoff;
 mod future;
-mod location;
+pub mod location;
 mod policy;
 mod redirect;
 

@@ -2,12 +2,12 @@
 //! one copy serves both replays and redirects.
 
 use http::header::{
-    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION, PROXY_AUTHORIZATION,
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION,
     TRANSFER_ENCODING,
 };
-use http::{HeaderName, Method, Request, Response, StatusCode, Uri};
+use http::{HeaderName, Method, Request, Response, StatusCode};
 
-use super::location::{self, UnusableLocation};
+use super::location::next_hop;
 use crate::origin::{LeftOrigin, same_origin};
 
 /// Caller-set credentials, dropped for good once a redirect leaves the origin (the credential
@@ -57,15 +57,10 @@ pub(super) fn follow<B: Default, ResB>(req: &mut Request<B>, res: &Response<ResB
     true
 }
 
-/// Where `res` redirects a request for `uri`.
-fn next_hop<ResB>(uri: &Uri, res: &Response<ResB>) -> Result<Uri, UnusableLocation> {
-    let location = res.headers().get(LOCATION).ok_or(UnusableLocation::Missing)?;
-    location::resolve(location.to_str().map_err(|_| UnusableLocation::NotAscii)?, uri)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header::LOCATION;
 
     fn hop(method: Method, status: u16, location: Option<&str>) -> Option<Request<String>> {
         let mut req = Request::builder()
