@@ -355,8 +355,8 @@ async fn a_run_stopped_mid_way_ends_stopped_with_its_results_and_once_resumed_su
     assert!(matches!(finished, Finished::Succeeded(_)));
     assert_eq!(generated(finished.job()), 10);
 
-    // A wait has no cursor to start after, so the second reports every result again: each once,
-    // the first wait's first and in the same order, and all of them as the listing has them.
+    // Without `results_after`, the second wait reports every result again: each once, the first
+    // wait's first and in the same order, and all of them as the listing has them.
     let mut unique = second_ids.clone();
     unique.sort();
     unique.dedup();
@@ -370,6 +370,33 @@ async fn a_run_stopped_mid_way_ends_stopped_with_its_results_and_once_resumed_su
         .await
         .unwrap();
     assert_eq!(listed, second_ids);
+}
+
+#[tokio::test]
+async fn a_wait_that_takes_over_reports_only_the_results_after_the_last_one_seen() {
+    let (emulator, client) = emulator(Duration::from_secs(10)).await;
+    let started = client.small_molecule().design().start(design(10)).await.unwrap();
+    emulator.advance(Duration::from_secs(3)); // three molecules
+
+    // A first waiter sees the first page of results and goes away.
+    let mut events = client.wait(&started).poll_interval(STEP, STEP).events();
+    let Some(JobEvent::Results(first)) = next_event(&mut events).await else { panic!("results first") };
+    drop(events);
+    let first: Vec<String> = first.into_iter().map(|m| m.id).collect();
+    assert_eq!(first.len(), 3);
+
+    // The one that takes over starts after the last of them and sees the other seven once.
+    emulator.advance(Duration::from_secs(60));
+    let mut events =
+        client.wait(&started).poll_interval(STEP, STEP).results_after(first[2].as_str()).events();
+    let mut rest = Vec::new();
+    while let Some(event) = next_event(&mut events).await {
+        if let JobEvent::Results(items) = event {
+            rest.extend(items.into_iter().map(|m| m.id));
+        }
+    }
+    assert_eq!(rest.len(), 7, "{rest:?}");
+    assert!(rest.iter().all(|id| !first.contains(id)), "nothing reported twice");
 }
 
 #[tokio::test]

@@ -80,6 +80,7 @@ pub struct Wait<'a, J> {
     deadline: Option<Duration>,
     first_interval: Duration,
     max_interval: Duration,
+    after: Option<String>,
     _job: std::marker::PhantomData<fn() -> J>,
 }
 
@@ -91,6 +92,7 @@ impl<'a, J: Job> Wait<'a, J> {
             deadline: None,
             first_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(15),
+            after: None,
             _job: std::marker::PhantomData,
         }
     }
@@ -108,6 +110,14 @@ impl<'a, J: Job> Wait<'a, J> {
         self
     }
 
+    /// Report only the results listed after the one with this ID: for a wait that takes over
+    /// from an earlier one (after a restart, say), give the last result ID it reported. Results
+    /// are listed oldest first and only ever appended, so none is missed or repeated.
+    pub fn results_after(mut self, id: impl Into<String>) -> Self {
+        self.after = Some(id.into());
+        self
+    }
+
     /// Every change, poll by poll; after [`JobEvent::Finished`] or an error it ends. A failed
     /// job is an [`Error::JobFailed`] carrying the job's error.
     pub fn events(self) -> BoxStream<'static, Result<JobEvent<J>, Error>> {
@@ -118,7 +128,7 @@ impl<'a, J: Job> Wait<'a, J> {
             backoff: Backoff::new(self.first_interval, self.max_interval),
             pause: Duration::ZERO,
             last: None,
-            cursor: None,
+            cursor: self.after,
             queue: VecDeque::new(),
             polled: false,
             ended: false,
