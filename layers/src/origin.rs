@@ -11,7 +11,7 @@
 //! ```
 
 use http::Uri;
-use http::uri::Scheme;
+use http::uri::{Authority, Scheme};
 
 /// Request extension put on a request once a redirect hop has gone to an origin other than the
 /// one the hop came from. It stays for every later hop, so a credential layer that sees it sends
@@ -33,18 +33,33 @@ pub fn same_origin(a: &Uri, b: &Uri) -> bool {
     if a_authority.as_str() == b_authority.as_str() {
         return true;
     }
-    a_authority.host().eq_ignore_ascii_case(b_authority.host())
-        && effective_port(a, scheme) == effective_port(b, scheme)
+    let (Ok(a_port), Ok(b_port)) = (effective_port(a_authority, scheme), effective_port(b_authority, scheme))
+    else {
+        return false;
+    };
+    a_authority.host().eq_ignore_ascii_case(b_authority.host()) && a_port == b_port
 }
 
-fn effective_port(uri: &Uri, scheme: &Scheme) -> Option<u16> {
-    uri.port_u16().or(if *scheme == Scheme::HTTPS {
+/// The authority's port, or the scheme's default when it has none (or an empty one, as RFC 3986
+/// allows); `Err` for a port that is not a `u16`, which then matches no other authority.
+fn effective_port(authority: &Authority, scheme: &Scheme) -> Result<Option<u16>, ()> {
+    let default = if *scheme == Scheme::HTTPS {
         Some(443)
     } else if *scheme == Scheme::HTTP {
         Some(80)
     } else {
         None
-    })
+    };
+    // `Authority::port` is `None` for a port it cannot parse too, so read the text.
+    let host_port = authority.as_str().rsplit('@').next().unwrap_or_default();
+    let after_host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(_, rest)| rest),
+        None => host_port,
+    };
+    match after_host.split_once(':') {
+        None | Some((_, "")) => Ok(default),
+        Some((_, port)) => port.parse().map(Some).map_err(|_| ()),
+    }
 }
 
 #[cfg(test)]
@@ -60,6 +75,15 @@ mod tests {
         assert!(same("https://h.example/a", "https://h.example:443/b"));
         assert!(same("http://h.example:80/", "http://H.EXAMPLE/x?y"));
         assert!(same("http://127.0.0.1:8080/", "http://127.0.0.1:8080/z"));
+    }
+
+    #[test]
+    fn an_empty_port_is_the_default_and_one_out_of_range_matches_nothing() {
+        assert!(same("https://h.example:/a", "https://h.example/b"));
+        assert!(same("https://[::1]/a", "https://[::1]:443/b"));
+        assert!(same("https://user@h.example:443/", "https://h.example/"));
+        assert!(!same("https://h.example/", "https://h.example:99999/"));
+        assert!(!same("https://[::1]/", "https://[::1]:70000/"));
     }
 
     #[test]
