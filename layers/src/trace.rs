@@ -15,9 +15,10 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), tower::BoxError> {
-//! let svc = TraceLayer::new().credential_label("sk_bc_admin_").layer(service_fn(|_req: http::Request<()>| async {
+//! let inner = service_fn(|_req: http::Request<()>| async {
 //!     Ok::<_, tower::BoxError>(http::Response::new(()))
-//! }));
+//! });
+//! let svc = TraceLayer::new().credential_label("sk_bc_admin_").layer(inner);
 //! let mut req = http::Request::new(());
 //! req.extensions_mut().insert(Operation {
 //!     name: "items.get",
