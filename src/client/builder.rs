@@ -366,7 +366,8 @@ fn parse_base_url(url: &str, allow_insecure_http: bool) -> Result<Uri, BuildErro
     Ok(uri)
 }
 
-fn is_loopback(host: &str) -> bool {
+/// `localhost` or a loopback address (brackets allowed around IPv6).
+pub(crate) fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

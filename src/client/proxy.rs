@@ -21,6 +21,7 @@ use tower::Service;
 
 use boltz_api_layers::BoxError;
 
+use super::builder::is_loopback;
 use crate::error::BuildError;
 
 /// Where the client's proxy settings come from.
@@ -108,18 +109,17 @@ pub(crate) struct Proxies {
 
 impl Proxies {
     pub(crate) fn intercept(&self, dst: &Uri) -> Option<Intercept> {
-        if self.skip_loopback && dst.host().is_some_and(is_loopback) {
+        if self.skip_loopback && dst.host().is_some_and(is_local) {
             return None;
         }
         self.matcher.intercept(dst)
     }
 }
 
-fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.to_ascii_lowercase().ends_with(".localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+/// Loopback, or a `*.localhost` name (RFC 6761), which Go's proxy bypass treats as local too.
+/// Only for skipping a proxy: plain `http` with the key is allowed to loopback alone.
+fn is_local(host: &str) -> bool {
+    is_loopback(host) || host.to_ascii_lowercase().ends_with(".localhost")
 }
 
 /// Connects to the destination directly, or through the proxy the matcher picks for it.

@@ -88,8 +88,8 @@ fn invalid(reason: &str) -> BuildError {
     not(any(feature = "rustls-ring", feature = "rustls-aws-lc", feature = "native-tls")),
     allow(dead_code)
 )]
-pub(crate) struct TlsConfig {
-    pub(crate) roots: Vec<Certificate>,
+pub(crate) struct TlsConfig<'a> {
+    pub(crate) roots: &'a [Certificate],
     /// Offer HTTP/1.1 in ALPN.
     pub(crate) http1: bool,
     /// Offer HTTP/2 in ALPN.
@@ -104,9 +104,9 @@ mod backend {
     /// native-tls over the proxy-aware connector.
     pub(crate) type Tls<C> = hyper_tls::HttpsConnector<C>;
 
-    pub(crate) fn wrap<C>(connector: C, config: &TlsConfig) -> Result<Tls<C>, BuildError> {
+    pub(crate) fn wrap<C>(connector: C, config: &TlsConfig<'_>) -> Result<Tls<C>, BuildError> {
         let mut builder = native_tls::TlsConnector::builder();
-        for root in &config.roots {
+        for root in config.roots {
             let certificate =
                 native_tls::Certificate::from_der(root.der()).map_err(|e| BuildError::Tls(e.into()))?;
             builder.add_root_certificate(certificate);
@@ -136,7 +136,7 @@ mod backend {
     /// rustls over the proxy-aware connector.
     pub(crate) type Tls<C> = hyper_rustls::HttpsConnector<C>;
 
-    pub(crate) fn wrap<C>(connector: C, config: &TlsConfig) -> Result<Tls<C>, BuildError> {
+    pub(crate) fn wrap<C>(connector: C, config: &TlsConfig<'_>) -> Result<Tls<C>, BuildError> {
         let tls = rustls::ClientConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| BuildError::Tls(e.into()))?
@@ -163,7 +163,7 @@ mod backend {
         Arc::new(provider)
     }
 
-    fn roots(config: &TlsConfig) -> Result<RootCertStore, BuildError> {
+    fn roots(config: &TlsConfig<'_>) -> Result<RootCertStore, BuildError> {
         let mut roots = RootCertStore::empty();
         #[cfg(feature = "webpki-roots")]
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -175,7 +175,7 @@ mod backend {
             }
             roots.add_parsable_certificates(found.certs);
         }
-        for root in &config.roots {
+        for root in config.roots {
             roots.add(CertificateDer::from(root.der().to_vec())).map_err(|e| BuildError::Tls(e.into()))?;
         }
         if roots.is_empty() {
@@ -202,7 +202,7 @@ mod backend {
     #[derive(Debug, Clone)]
     pub(crate) struct Tls<C>(C);
 
-    pub(crate) fn wrap<C>(connector: C, config: &TlsConfig) -> Result<Tls<C>, BuildError> {
+    pub(crate) fn wrap<C>(connector: C, config: &TlsConfig<'_>) -> Result<Tls<C>, BuildError> {
         if !config.roots.is_empty() {
             let message = "root certificates need TLS: enable rustls-ring, rustls-aws-lc or native-tls";
             return Err(BuildError::Tls(message.into()));

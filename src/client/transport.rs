@@ -89,7 +89,7 @@ pub(crate) fn transport(config: &TransportConfig) -> Result<Transport, BuildErro
     http.set_connect_timeout(Some(config.connect_timeout));
     http.set_local_address(config.local_address);
     let proxies = config.proxy.proxies(|name| std::env::var(name).ok())?.map(Arc::new);
-    let tls_config = TlsConfig { roots: config.roots.clone(), http1: config.http1, http2: config.http2 };
+    let tls_config = TlsConfig { roots: &config.roots, http1: config.http1, http2: config.http2 };
     let connector = tls::wrap(ProxyConnector::new(http, proxies), &tls_config)?;
     let client = HyperClient::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())
