@@ -43,6 +43,7 @@ use boltz_api_layers::operation::Operation;
 use crate::client::KeyOverride;
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, BuildError, DecodeError, Error};
+use crate::models::union::tracked;
 use crate::options::RequestOptions;
 use crate::redact::{Redact, scrub};
 
@@ -224,9 +225,8 @@ fn decode_parts<T: DeserializeOwned>(
         Ok(value) => return Ok(value),
         Err(err) => err,
     };
-    let mut de = serde_json::Deserializer::from_slice(&body);
-    let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(err) => (err.path().to_string(), err.into_inner().to_string()),
+    let (path, message) = match tracked::<T, _>(&mut serde_json::Deserializer::from_slice(&body)) {
+        Err(failure) => (failure.path, failure.message),
         Ok(_) => (".".to_owned(), first.to_string()),
     };
     // The decoder's message and path quote the body too (`invalid type: string "…"`).

@@ -62,6 +62,9 @@
 //! and fault injection. The README has more: retries compared with the official SDKs, the
 //! configuration, custom layers, and the benchmarks.
 
+// `#[derive(Model)]` names this crate `::boltz_api`, inside it as outside.
+extern crate self as boltz_api;
+
 // Declared first: their macros are used by the endpoint files.
 #[macro_use]
 pub mod options;
@@ -69,6 +72,7 @@ pub mod options;
 pub mod pagination;
 pub mod api;
 pub mod client;
+pub mod data;
 pub mod endpoint;
 pub mod error;
 pub mod jobs;

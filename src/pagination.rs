@@ -17,26 +17,26 @@
 //! # Ok(()) }
 //! ```
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
+use crate::models::{Extra, Model};
 
 /// One page of an `after_id` / `before_id` list.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct CursorPage<T> {
     /// The items, in the server's order.
     pub data: Vec<T>,
     /// The first item's ID; the cursor for the previous page.
-    #[serde(default)]
     pub first_id: Option<String>,
     /// The last item's ID; the cursor for the next page.
-    #[serde(default)]
     pub last_id: Option<String>,
     /// Whether more items follow in the paging direction, when the server says.
-    #[serde(default)]
     pub has_more: Option<bool>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 impl<T> CursorPage<T> {
@@ -51,17 +51,17 @@ impl<T> CursorPage<T> {
 }
 
 /// One page of a list paged by an opaque `page` token.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct OpaqueCursorPage<T> {
     /// The items, in the server's order.
     pub data: Vec<T>,
     /// The token for the next page.
-    #[serde(default)]
     pub next_page: Option<String>,
     /// Whether more items follow, when the server says.
-    #[serde(default)]
     pub has_more: Option<bool>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 impl<T> OpaqueCursorPage<T> {
@@ -119,10 +119,13 @@ macro_rules! cursor_list {
 }
 
 /// The `after_id`, `before_id` and `limit` parameters shared by cursor-paged lists.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CursorParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) after_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) before_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) limit: Option<u32>,
 }
 
@@ -164,6 +167,7 @@ mod tests {
             first_id: Some("first".into()),
             last_id: Some("last".into()),
             has_more,
+            extra: Extra::default(),
         }
     }
 
@@ -187,6 +191,7 @@ mod tests {
             data: vec![0u8; n],
             next_page: next.map(Into::into),
             has_more,
+            extra: Extra::default(),
         };
         assert_eq!(page(1, Some("c/+="), None).next_cursor(), Some("c/+="));
         assert_eq!(page(1, Some("c"), Some(false)).next_cursor(), None);

@@ -3,7 +3,7 @@
 use boltz_api::api::admin::api_keys::CreateApiKey;
 use boltz_api::api::admin::usage::ListUsage;
 use boltz_api::api::admin::workspaces::{CreateWorkspace, ListWorkspaces, UpdateWorkspace};
-use boltz_api::models::{Application, DataRetention, Money, RetentionUnit, UsageGroupBy, WindowSize};
+use boltz_api::models::{Application, DataRetention, Money, UsageGroupBy, WindowSize};
 use boltz_api::{ApiErrorKind, Client, Error};
 use boltz_api_emulator::Emulator;
 use chrono::{TimeZone, Utc};
@@ -31,7 +31,7 @@ async fn workspace_lifecycle() {
         (created.name.as_deref(), created.is_default, created.archived_at),
         (Some("Research"), false, None)
     );
-    assert_eq!(created.data_retention, DataRetention { unit: RetentionUnit::Hours, value: 48 });
+    assert_eq!(created.data_retention, DataRetention::hours(48));
     assert_eq!(workspaces.retrieve(&created.id).await.unwrap(), created);
 
     let renamed = workspaces.update(UpdateWorkspace::new(&created.id).name("Research 2")).await.unwrap();

@@ -1,5 +1,7 @@
+use boltz_api_derive::Model;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+
+use super::Extra;
 
 use super::SecretKey;
 
@@ -24,17 +26,19 @@ open_enum! {
 }
 
 /// The response to creating a key: the secret, shown only this once, and the key's description.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct CreatedApiKey {
     /// The full secret; store it now, it cannot be read again.
     pub key: SecretKey,
     /// The new key's public description.
     pub key_details: ApiKey,
+    /// Fields this version of the crate does not know.
+    pub extra: Extra,
 }
 
 /// An API key's public description, as returned by list and revoke. Never holds the secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct ApiKey {
     /// API key ID.
@@ -44,7 +48,6 @@ pub struct ApiKey {
     /// When the key was created.
     pub created_at: DateTime<Utc>,
     /// When the key expires; `None` if it does not expire.
-    #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether the key can be used (revoked keys are inactive).
     pub is_active: bool,
@@ -53,15 +56,15 @@ pub struct ApiKey {
     /// Admin or workspace key.
     pub key_type: KeyType,
     /// When the key was last used; `None` if never.
-    #[serde(default)]
     pub last_used_at: Option<DateTime<Utc>>,
     /// Whether this is a live key (`false` for test keys).
     pub livemode: bool,
     /// The key's name.
     pub name: String,
     /// The workspace a workspace-scoped key belongs to.
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know.
+    pub extra: Extra,
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::{KeyMode, KeyType};
+use super::union::{Tag, arm, tag};
+use super::{Extra, KeyMode, KeyType, Model};
 
 /// The calling credential's organisation context, from `GET /compute/v1/auth/me`.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,9 +17,11 @@ pub enum AuthMe {
 }
 
 /// An API key principal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct ApiKeyPrincipal {
+    /// `api_key`.
+    pub principal_type: String,
     /// The key's ID.
     pub api_key_id: String,
     /// Admin or workspace key.
@@ -28,29 +31,31 @@ pub struct ApiKeyPrincipal {
     /// The key's organisation.
     pub organization_id: String,
     /// The organisation's name, when the server sends it.
-    #[serde(default)]
     pub organization_name: Option<String>,
     /// The organisation requests act on.
     pub selected_organization_id: String,
     /// The workspace of a workspace key.
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A user principal.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct UserPrincipal {
+    /// `user`.
+    pub principal_type: String,
     /// The user's ID.
     pub user_id: String,
     /// The organisations the user belongs to.
     pub organization_memberships: Vec<OrganizationMembership>,
     /// The user's active organisation.
-    #[serde(default)]
     pub active_organization_id: Option<String>,
     /// The organisation requests act on.
-    #[serde(default)]
     pub selected_organization_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -64,7 +69,7 @@ open_enum! {
 }
 
 /// One organisation a user belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct OrganizationMembership {
     /// The user's role.
@@ -72,20 +77,30 @@ pub struct OrganizationMembership {
     /// The organisation's ID.
     pub organization_id: String,
     /// The organisation's name, when sent.
-    #[serde(default)]
     pub organization_name: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 impl<'de> Deserialize<'de> for AuthMe {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Discriminated on `principal_type`, with a fallback that keeps unknown principals.
         let value = Value::deserialize(deserializer)?;
-        let parsed = match value.get("principal_type").and_then(Value::as_str) {
-            Some("api_key") => ApiKeyPrincipal::deserialize(value).map(AuthMe::ApiKey),
-            Some("user") => UserPrincipal::deserialize(value).map(AuthMe::User),
-            _ => return Ok(AuthMe::Unknown(value)),
-        };
-        parsed.map_err(serde::de::Error::custom)
+        Ok(match tag(&value, "principal_type") {
+            Tag::Is("api_key") => Self::ApiKey(arm(value)?),
+            Tag::Is("user") => Self::User(arm(value)?),
+            _ => Self::Unknown(value),
+        })
+    }
+}
+
+impl Serialize for AuthMe {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ApiKey(principal) => principal.serialize(serializer),
+            Self::User(principal) => principal.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
-use serde::Deserialize;
+use super::{Extra, Model};
 
 /// The CLI's published release, from `GET /compute/v1/cli/version`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct CliVersion {
     /// Install commands per platform.
@@ -9,7 +9,6 @@ pub struct CliVersion {
     /// The newest release.
     pub latest: String,
     /// A notice for users, if any.
-    #[serde(default)]
     pub message: Option<String>,
     /// The oldest release the API still supports.
     pub minimum_supported: String,
@@ -17,14 +16,18 @@ pub struct CliVersion {
     pub update_available: bool,
     /// Whether `current` is older than `minimum_supported`.
     pub update_required: bool,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Install commands for the CLI.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct CliInstall {
     /// For macOS and Linux shells.
     pub macos_linux: String,
     /// For Windows PowerShell.
     pub windows: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }

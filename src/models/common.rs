@@ -4,8 +4,9 @@
 pub mod params;
 
 use crate::models::union::{Tag, arm, tag};
+use crate::models::{Extra, Model, Usd};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -58,7 +59,7 @@ open_enum! {
 }
 
 /// Returned by `predictions.adme.delete_data`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct DataDeletion {
     /// ID of the resource whose data was deleted
@@ -67,10 +68,12 @@ pub struct DataDeletion {
     pub data_deleted: bool,
     /// When the data was deleted
     pub data_deleted_at: DateTime<Utc>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Cost breakdown for the billed application.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Breakdown {
     /// `application`.
@@ -78,16 +81,18 @@ pub struct Breakdown {
     /// Estimated cost per displayed unit as a decimal string, rounded up to 4 decimal
     /// places. This may include token-size multipliers or generation overhead;
     /// estimated_cost_usd is the authoritative total.
-    pub cost_per_unit_usd: String,
+    pub cost_per_unit_usd: Usd,
     /// Number of billable units in the estimate.
     ///
     /// The unit depends on the endpoint: samples for structure-and-binding, molecules
     /// for ADME, and requested proteins or molecules for design/screen endpoints.
     pub num_units: i64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Estimate response with monetary values encoded as decimal strings to preserve precision.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct CostEstimate {
     /// `breakdown`.
@@ -95,11 +100,13 @@ pub struct CostEstimate {
     /// `disclaimer`.
     pub disclaimer: String,
     /// Estimated total cost as a decimal string
-    pub estimated_cost_usd: String,
+    pub estimated_cost_usd: Usd,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Error details when failed
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Error {
     /// Machine-readable error code
@@ -107,12 +114,13 @@ pub struct Error {
     /// Human-readable error message
     pub message: String,
     /// Additional field-level error details keyed by input path, when available.
-    #[serde(default)]
     pub details: Option<Value>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Tier 1 ADME summary values for this molecule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct AdmeProperties {
     /// Lipophilicity score from the internal LogD prediction.
@@ -121,143 +129,161 @@ pub struct AdmeProperties {
     pub permeability: f64,
     /// Solubility judgement for this molecule.
     pub solubility: Solubility,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Polymer residue modification.
 ///
 /// Only CCD codes are supported; SMILES modifications are not accepted.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Modification {
     /// 0-based index of the residue to modify
     pub residue_index: i64,
     /// Modification format. Only CCD polymer modifications are supported.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// CCD code from RCSB PDB (e.g.
     ///
     /// 'MSE' for selenomethionine, 'SEP' for phosphoserine)
     pub value: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `source` of [`Boltz2CustomMsa`](crate::models::predictions::structure_and_binding::Boltz2CustomMsa).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PresignedFile {
     /// URL to download the file
+    #[model(default)]
     pub url: String,
     /// When the presigned URL expires
+    #[model(default)]
     pub url_expires_at: DateTime<Utc>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RnaEntity {
     /// Chain IDs for this entity
     pub chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// RNA nucleotide sequence (A, C, G, U, N)
     pub value: String,
     /// Whether the sequence is cyclic
-    #[serde(default)]
     pub cyclic: Option<bool>,
     /// CCD chemical modifications.
     ///
     /// Optional; defaults to an empty list when omitted. SMILES modifications are not
     /// supported.
-    #[serde(default)]
     pub modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct DnaEntity {
     /// Chain IDs for this entity
     pub chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// DNA nucleotide sequence (A, C, G, T, N)
     pub value: String,
     /// Whether the sequence is cyclic
-    #[serde(default)]
     pub cyclic: Option<bool>,
     /// CCD chemical modifications.
     ///
     /// Optional; defaults to an empty list when omitted. SMILES modifications are not
     /// supported.
-    #[serde(default)]
     pub modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LigandCcdEntity {
     /// Chain IDs for this ligand
     pub chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// One CCD code (for example ATP or ADP).
     ///
     /// This field remains a string; use a glycan entity for multiple connected CCD
     /// residues.
     pub value: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`Input`](crate::models::predictions::structure_and_binding::Input).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LigandSmilesEntity {
     /// Chain IDs for this ligand
     pub chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// SMILES string representing the ligand
     pub value: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `atom1` of [`GlycanEntityBond`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Atom {
     /// Exact atom identifier from the residue CCD entry (\__chem_comp_atom.atom_id)
     pub atom_id: String,
     /// Request-local ID of the glycan residue containing the atom
     pub residue_id: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Internal covalent bond between atoms in two residues of the glycan graph.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct GlycanEntityBond {
     /// `atom1`.
     pub atom1: Atom,
     /// `atom2`.
     pub atom2: Atom,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `residues` of [`GlycanEntity`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Residue {
     /// Request-local residue ID used by glycan bonds and external atom references
     pub id: String,
     /// CCD code for this monosaccharide residue (for example NAG, BMA, or FUC)
     pub ccd: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Branched glycan represented as an explicit graph of CCD monosaccharide residues.
 ///
 /// Declare internal connectivity in this entity and cross-entity attachments in the request-level
 /// bonds array.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct GlycanEntity {
     /// Internal covalent bonds connecting the glycan residues.
@@ -272,12 +298,14 @@ pub struct GlycanEntity {
     /// IDs.
     pub residues: Vec<Residue>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `atom1` of [`Bond`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PolymerAtom {
     /// Standardized atom name (verifiable in CIF file on RCSB)
@@ -287,12 +315,14 @@ pub struct PolymerAtom {
     /// 0-based residue index
     pub residue_index: i64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Atom reference for a specific CCD residue in a glycan graph.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct CcdAtom {
     /// Exact atom identifier from the residue CCD entry (\__chem_comp_atom.atom_id)
@@ -302,12 +332,14 @@ pub struct CcdAtom {
     /// Request-local residue ID declared by the graph entity
     pub residue_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Atom reference using an explicit numeric atom-map in the input SMILES.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct SmilesAtom {
     /// Numeric atom-map identifier from the input SMILES (for example 7 for \[C:7\])
@@ -315,13 +347,15 @@ pub struct SmilesAtom {
     /// Chain ID containing the SMILES ligand
     pub chain_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Atom reference for a single-residue ligand_ccd or an explicitly atom-mapped SMILES ligand.
 /// Glycan bonds use ccd_atom; new SMILES bonds should use smiles_atom.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LigandAtom {
     /// Atom name.
@@ -334,24 +368,28 @@ pub struct LigandAtom {
     /// Chain ID containing the atom
     pub chain_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Request-level covalent bond between atoms, including protein-glycan attachments.
 ///
 /// Internal glycan connectivity belongs in the glycan entity bonds field.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Bond {
     /// Atom reference for a specific CCD residue in a glycan graph.
     pub atom1: BondAtom,
     /// Atom reference for a specific CCD residue in a glycan graph.
     pub atom2: BondAtom,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Constrains the binder to interact with specific pocket residues on the target.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PocketConstraint {
     /// Chain ID of the binder molecule
@@ -366,15 +404,16 @@ pub struct PocketConstraint {
     /// Typical range: 4-8 A.
     pub max_distance_angstrom: f64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Whether to force the constraint
-    #[serde(default)]
     pub force: Option<bool>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `token1` of [`ContactConstraint`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PolymerContactToken {
     /// Chain ID
@@ -382,12 +421,14 @@ pub struct PolymerContactToken {
     /// 0-based residue index
     pub residue_index: i64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Ligand contact token for a CCD atom or an explicitly atom-mapped SMILES atom.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LigandContactToken {
     /// Atom name.
@@ -400,12 +441,14 @@ pub struct LigandContactToken {
     /// Chain ID
     pub chain_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Maximum-distance contact constraint between two polymer residues or ligand atoms.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ContactConstraint {
     /// Maximum distance in Angstroms
@@ -415,57 +458,62 @@ pub struct ContactConstraint {
     /// Ligand contact token for a CCD atom or an explicitly atom-mapped SMILES atom.
     pub token2: Token,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Whether to force the constraint
-    #[serde(default)]
     pub force: Option<bool>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `structure` of [`StructureTemplateBinderSpec`](crate::models::protein::design::StructureTemplateBinderSpec).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct URLSource {
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// A presigned download URL.
     pub url: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A fixed protein entity whose sequence is not redesigned.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinEntity {
     /// Chain IDs to assign to this entity
     pub chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Amino acid sequence (one-letter codes)
     pub value: String,
     /// Whether the sequence is cyclic
-    #[serde(default)]
     pub cyclic: Option<bool>,
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.
-    #[serde(default)]
     pub modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A warning about a potential quality issue with a result
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Warning {
     /// Machine-readable warning code (e.g. "low_confidence", "unusual_geometry")
     pub code: String,
     /// Human-readable description of the warning
     pub message: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `atom1` of [`Bond`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BondAtom {
     /// A [`PolymerAtom`].
@@ -478,6 +526,18 @@ pub enum BondAtom {
     Ligand(LigandAtom),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for BondAtom {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Polymer(value) => value.serialize(serializer),
+            Self::Ccd(value) => value.serialize(serializer),
+            Self::Smiles(value) => value.serialize(serializer),
+            Self::Ligand(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for BondAtom {
@@ -494,7 +554,7 @@ impl<'de> Deserialize<'de> for BondAtom {
 }
 
 /// One of the kinds of `token1` of [`ContactConstraint`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Token {
     /// A [`PolymerContactToken`].
@@ -503,6 +563,16 @@ pub enum Token {
     Ligand(LigandContactToken),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Token {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Polymer(value) => value.serialize(serializer),
+            Self::Ligand(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Token {
@@ -517,22 +587,32 @@ impl<'de> Deserialize<'de> for Token {
 }
 
 /// One of the kinds of `constraints` of [`Input`](crate::models::predictions::structure_and_binding::Input).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Constraint {
     /// A [`PocketConstraint`].
     Pocket(PocketConstraint),
     /// A [`ContactConstraint`].
-    Contact(ContactConstraint),
+    Contact(Box<ContactConstraint>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Constraint {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Pocket(value) => value.serialize(serializer),
+            Self::Contact(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Constraint {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("contact") => Self::Contact(arm(value)?),
+            Tag::Is("contact") => Self::Contact(Box::new(arm(value)?)),
             Tag::Is("pocket") => Self::Pocket(arm(value)?),
             _ => Self::Unknown(value),
         })

@@ -20,10 +20,12 @@ mod open_enum;
 mod api_key;
 mod auth;
 mod cli;
+mod extra;
 mod inputs;
 mod secret;
-mod union;
+pub(crate) mod union;
 mod usage;
+mod usd;
 mod workspace;
 
 pub mod common;
@@ -34,8 +36,13 @@ pub mod small_molecule;
 
 pub use api_key::{ApiKey, CreatedApiKey, KeyMode, KeyType};
 pub use auth::{ApiKeyPrincipal, AuthMe, ComputeRole, OrganizationMembership, UserPrincipal};
+pub(crate) use boltz_api_derive::Model;
 pub use cli::{CliInstall, CliVersion};
+#[doc(hidden)]
+pub use extra::__private;
+pub use extra::Extra;
 pub use secret::SecretKey;
 pub use usage::{Application, UsageBucket, UsageGroupBy, WindowSize};
+pub use usd::{ParseUsdError, Usd};
 pub(crate) use workspace::LifetimeLimit;
 pub use workspace::{Currency, DataRetention, LimitType, Money, RetentionUnit, SpendingLimit, Workspace};

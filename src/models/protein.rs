@@ -11,13 +11,14 @@ pub use crate::models::common::{
     ProteinEntity, RnaEntity, Warning,
 };
 use crate::models::union::{Tag, arm, tag};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// As found in `progress` of [`RunSummary`](crate::models::protein::design::RunSummary).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Progress {
     /// Number of protein designs generated so far
@@ -25,33 +26,37 @@ pub struct Progress {
     /// Total number of protein designs requested
     pub total_proteins_to_generate: i64,
     /// ID of the most recently generated result
-    #[serde(default)]
     pub latest_result_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Per-chain specification for a ligand chain in structure_template mode.
 ///
 /// The full ligand is always included.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct StructureTemplateLigandChainSpec {
     /// `chain_type`.
     pub chain_type: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `artifacts` of [`LegacyDesignResult`](crate::models::protein::design::LegacyDesignResult).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinArtifacts {
     /// An archive of all its files.
     pub archive: PresignedFile,
     /// The predicted structure file.
-    #[serde(default)]
     pub structure: Option<PresignedFile>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Structural and binding quality metrics for a designed protein binder
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Metrics {
     /// Confidence that the designed binder binds the target (0-1).
@@ -77,12 +82,13 @@ pub struct Metrics {
     /// Lower of the target-to-binder and binder-to-target ipSAE scores using a 10
     /// Angstrom PAE cutoff. Higher values indicate a more confidently predicted
     /// interface.
-    #[serde(default)]
     pub ipsae_min: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Returned by `protein.design.list_results`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct BinderDesignResult {
     /// Unique result ID.
@@ -96,15 +102,16 @@ pub struct BinderDesignResult {
     /// Quality metrics.
     pub metrics: Metrics,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Warnings about potential quality issues with this result.
-    #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Structure and design-quality metrics for a generic protein design.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct GenericDesignResultMetrics {
     /// Fraction of the designed sequence forming alpha helices (0-1).
@@ -115,10 +122,12 @@ pub struct GenericDesignResultMetrics {
     pub sheet_fraction: f64,
     /// Confidence in the predicted 3D structure (0-1).
     pub structure_confidence: f64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Returned by `protein.design.list_results`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct GenericDesignResult {
     /// Unique result ID.
@@ -132,15 +141,16 @@ pub struct GenericDesignResult {
     /// Quality metrics.
     pub metrics: GenericDesignResultMetrics,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Warnings about potential quality issues with this result.
-    #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Per-chain specification for a polymer (protein/RNA/DNA) chain in a structure template target.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct StructureTemplateTargetPolymerChainSpec {
     /// `chain_type`.
@@ -152,25 +162,24 @@ pub struct StructureTemplateTargetPolymerChainSpec {
     ///
     /// All indices must be present in crop_residues and must not overlap
     /// non_binding_residues.
-    #[serde(default)]
     pub epitope_residues: Option<Vec<i64>>,
     /// 0-indexed residue indices allowed to move during design (e.g.
     ///
     /// flexible loop regions). All indices must be present in crop_residues.
-    #[serde(default)]
     pub flexible_residues: Option<Vec<i64>>,
     /// 0-indexed residue indices where binder contact should be discouraged.
     ///
     /// All indices must be present in crop_residues and must not overlap
     /// epitope_residues.
-    #[serde(default)]
     pub non_binding_residues: Option<Vec<i64>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Target defined by an uploaded 3D structure (CIF or PDB file).
 ///
 /// Only chains included in chain_selection are used.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct StructureTemplateTarget {
     /// Chains selected from the uploaded structure, keyed by chain ID.
@@ -182,87 +191,92 @@ pub struct StructureTemplateTarget {
     /// The predicted structure file.
     pub structure: PresignedFile,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Target defined by sequences only, without a 3D structure template
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct NoTemplateTarget {
     /// Entities (proteins, RNA, DNA, ligands) defining the target complex.
     pub entities: Vec<Entity>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Covalent bond constraints between atoms in the target complex.
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
     /// atoms.
-    #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
     /// Structural constraints (pocket and contact).
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
     /// atoms.
-    #[serde(default)]
     pub constraints: Option<Vec<Constraint>>,
     /// Chain IDs of ligand entities that are part of the binding epitope.
     ///
     /// Ligands are marked as epitope in full (no residue-level selection).
-    #[serde(default)]
     pub epitope_ligand_chains: Option<Vec<String>>,
     /// Polymer chain residues where binder contact is desired (the epitope).
     ///
     /// Each key is a chain ID of a polymer entity, each value is an array of 0-indexed
     /// residue indices. Residues must not overlap non_binding_residues on the same
     /// chain.
-    #[serde(default)]
     pub epitope_residues: Option<BTreeMap<String, Vec<i64>>>,
     /// Polymer chain residues where binder contact should be discouraged.
     ///
     /// Each key is a chain ID of a polymer entity, each value is an array of 0-indexed
     /// residue indices. Residues must not overlap epitope_residues on the same chain.
-    #[serde(default)]
     pub non_binding_residues: Option<BTreeMap<String, Vec<i64>>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ExcludedAminoAcidsDesignFilter {
     /// Single-letter amino-acid codes that must not occur in the filtered designed
     /// region.
     pub amino_acids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct MaxHydrophobicFractionDesignFilter {
     /// `max_fraction`.
     pub max_fraction: f64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ExcludedSequenceMotifsDesignFilter {
     /// Sequence motifs that must not occur. X matches any single residue.
     pub motifs: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `crop_residues` of [`StructureTemplatePolymerChainSpec`](crate::models::protein::design::StructureTemplatePolymerChainSpec).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CropResidue {
     /// `"all"`.
@@ -271,6 +285,16 @@ pub enum CropResidue {
     List(Vec<i64>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for CropResidue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::All => serializer.serialize_str("all"),
+            Self::List(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for CropResidue {
@@ -285,7 +309,7 @@ impl<'de> Deserialize<'de> for CropResidue {
 }
 
 /// One of the kinds of `entities` of [`LegacyDesignResult`](crate::models::protein::design::LegacyDesignResult).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Entity {
     /// A [`RnaEntity`].
@@ -304,6 +328,20 @@ pub enum Entity {
     Unknown(Value),
 }
 
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Rna(value) => value.serialize(serializer),
+            Self::Dna(value) => value.serialize(serializer),
+            Self::LigandCcd(value) => value.serialize(serializer),
+            Self::LigandSmiles(value) => value.serialize(serializer),
+            Self::Glycan(value) => value.serialize(serializer),
+            Self::Protein(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Entity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
@@ -320,7 +358,7 @@ impl<'de> Deserialize<'de> for Entity {
 }
 
 /// One of the kinds of `chain_selection` of [`StructureTemplateTarget`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ChainSelection {
     /// A [`StructureTemplateLigandChainSpec`].
@@ -329,6 +367,16 @@ pub enum ChainSelection {
     Polymer(StructureTemplateTargetPolymerChainSpec),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for ChainSelection {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Ligand(value) => value.serialize(serializer),
+            Self::Polymer(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for ChainSelection {
@@ -343,7 +391,7 @@ impl<'de> Deserialize<'de> for ChainSelection {
 }
 
 /// One of the kinds of `target` of [`LegacyDesignRun`](crate::models::protein::design::LegacyDesignRun).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Target {
     /// A [`StructureTemplateTarget`].
@@ -352,6 +400,16 @@ pub enum Target {
     No(NoTemplateTarget),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Target {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Structure(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Target {
@@ -366,7 +424,7 @@ impl<'de> Deserialize<'de> for Target {
 }
 
 /// One of the kinds of `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GlobalDesignFilter {
     /// A [`ExcludedAminoAcidsDesignFilter`].
@@ -377,6 +435,17 @@ pub enum GlobalDesignFilter {
     ExcludedSequenceMotifs(ExcludedSequenceMotifsDesignFilter),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for GlobalDesignFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ExcludedAminoAcids(value) => value.serialize(serializer),
+            Self::MaxHydrophobicFraction(value) => value.serialize(serializer),
+            Self::ExcludedSequenceMotifs(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for GlobalDesignFilter {

@@ -6,9 +6,10 @@ pub mod params;
 pub use crate::models::common::{Error, PresignedFile, Status};
 pub use crate::models::protein::Progress;
 pub use crate::models::protein::design::{Rule, Run};
-use crate::models::union::{Tag, arm, has, tag};
+use crate::models::union::{Tag, arm, fits, has, tag};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -39,7 +40,7 @@ open_enum! {
 }
 
 /// Returned by `share_links.archive`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ArchivedShareLink {
     /// `id`.
@@ -48,18 +49,22 @@ pub struct ArchivedShareLink {
     pub archived: bool,
     /// When the share link was first archived.
     pub archived_at: DateTime<Utc>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Public access: anyone holding the share link ID can read.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PublicAccess {
     /// `access_mode`.
     pub access_mode: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Email-restricted access: only the addresses in `allowed_emails` can read the link.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct EmailAccess {
     /// `access_mode`.
@@ -68,10 +73,12 @@ pub struct EmailAccess {
     ///
     /// Must contain at least one address; up to 100 entries.
     pub allowed_emails: Vec<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Returned by `share_links.create`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ShareLink {
     /// Share link ID.
@@ -95,50 +102,55 @@ pub struct ShareLink {
     /// Workspace that owns the share link and the referenced resources.
     pub workspace_id: String,
     /// When the share link was archived, or null if it has never been archived.
-    #[serde(default)]
     pub archived_at: Option<DateTime<Utc>>,
     /// Visitable share link URL for the deployment's public app.
     ///
     /// Present when the deployment has a configured app host; otherwise construct as
     /// `\<your-app-host\>/share/{id}`. Treat as a secret — the `{id}` segment is the
     /// bearer credential.
-    #[serde(default)]
     pub url: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Configuration for a protein binder chain.
 ///
 /// Across all protein binder chains, at least 5 unique designed residues are required.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinBinderChain {
     /// `chain_type`.
     pub chain_type: String,
     /// 0-indexed residue indices to redesign for this protein binder chain.
-    #[serde(default)]
     pub designed_residues: Option<Vec<i64>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Configuration for a fixed non-protein binder chain in the input CIF.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct NonProteinBinderChain {
     /// `chain_type`.
     pub chain_type: ChainType,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Configuration for a fixed target chain in the input CIF.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct TargetChain {
     /// Molecule type for a chain in the input CIF.
     pub chain_type: TargetChainChainType,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Complete chain assignment for the input CIF.
 ///
 /// Every CIF chain must appear exactly once, either under target_chains or binder_chains.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ChainsConfig {
     /// Binder chains keyed by CIF chain ID.
@@ -152,10 +164,12 @@ pub struct ChainsConfig {
     /// Target and binder chains must be disjoint and together cover every chain in the
     /// CIF.
     pub target_chains: BTreeMap<String, TargetChain>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Input for protein redesign from a complete target/binder CIF complex.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Input {
     /// Complete chain assignment for the input CIF.
@@ -168,18 +182,17 @@ pub struct Input {
     /// The predicted structure file.
     pub structure: PresignedFile,
     /// Optional idempotency key.
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Constraints applied during sequence design
-    #[serde(default)]
     pub rules: Option<Rule>,
     /// Workspace to run this redesign in.
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A fixed-structure binder sequence redesign run
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinRedesignRun {
     /// Unique ProteinRedesignRun identifier
@@ -201,35 +214,29 @@ pub struct ProteinRedesignRun {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Input for protein redesign from a complete target/binder CIF complex.
-    #[serde(default)]
     pub input: Option<Input>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Returned by `share_links.read`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct SharedContent {
     /// Share link ID.
@@ -244,10 +251,12 @@ pub struct SharedContent {
     pub predictions: Vec<Prediction>,
     /// Workspace that owns the share link and the referenced resources.
     pub workspace_id: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `access_parameters` of [`ShareLink`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Access {
     /// A [`PublicAccess`].
@@ -256,6 +265,16 @@ pub enum Access {
     Email(EmailAccess),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Access {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Public(value) => value.serialize(serializer),
+            Self::Email(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Access {
@@ -270,7 +289,7 @@ impl<'de> Deserialize<'de> for Access {
 }
 
 /// One of the kinds of `binder_chains` of [`ChainsConfig`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BinderChain {
     /// A [`ProteinBinderChain`].
@@ -279,6 +298,16 @@ pub enum BinderChain {
     NonProteinBinderChain(NonProteinBinderChain),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for BinderChain {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Protein(value) => value.serialize(serializer),
+            Self::NonProteinBinderChain(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for BinderChain {
@@ -295,7 +324,7 @@ impl<'de> Deserialize<'de> for BinderChain {
 }
 
 /// One of the kinds of `pipelines` of [`SharedContent`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Pipeline {
     /// A [`Run`].
@@ -314,6 +343,21 @@ pub enum Pipeline {
     Explore(Box<crate::models::small_molecule::explore::Run>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Pipeline {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ProteinDesign(value) => value.serialize(serializer),
+            Self::ProteinLibraryScreen(value) => value.serialize(serializer),
+            Self::SequenceRedesign(value) => value.serialize(serializer),
+            Self::ProteinRedesignRun(value) => value.serialize(serializer),
+            Self::SmallMoleculeDesign(value) => value.serialize(serializer),
+            Self::SmallMoleculeLibraryScreen(value) => value.serialize(serializer),
+            Self::Explore(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Pipeline {
@@ -339,7 +383,16 @@ impl<'de> Deserialize<'de> for Pipeline {
                 {
                     Self::Explore(Box::new(arm(value)?))
                 } else {
-                    Self::Unknown(value)
+                    match [
+                        fits::<crate::models::small_molecule::design::Run>(&value),
+                        fits::<crate::models::small_molecule::library_screen::Run>(&value),
+                        fits::<crate::models::small_molecule::explore::Run>(&value),
+                    ] {
+                        [true, false, false] => Self::SmallMoleculeDesign(Box::new(arm(value)?)),
+                        [false, true, false] => Self::SmallMoleculeLibraryScreen(Box::new(arm(value)?)),
+                        [false, false, true] => Self::Explore(Box::new(arm(value)?)),
+                        _ => Self::Unknown(value),
+                    }
                 }
             }
             Tag::Is("boltzprot") => {
@@ -350,7 +403,11 @@ impl<'de> Deserialize<'de> for Pipeline {
                 {
                     Self::ProteinLibraryScreen(Box::new(arm(value)?))
                 } else {
-                    Self::Unknown(value)
+                    match [fits::<Run>(&value), fits::<crate::models::protein::library_screen::Run>(&value)] {
+                        [true, false] => Self::ProteinDesign(Box::new(arm(value)?)),
+                        [false, true] => Self::ProteinLibraryScreen(Box::new(arm(value)?)),
+                        _ => Self::Unknown(value),
+                    }
                 }
             }
             _ => Self::Unknown(value),
@@ -359,7 +416,7 @@ impl<'de> Deserialize<'de> for Pipeline {
 }
 
 /// One of the kinds of `predictions` of [`SharedContent`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Prediction {
     /// A [`Prediction`].
@@ -368,6 +425,16 @@ pub enum Prediction {
     StructureAndBinding(Box<crate::models::predictions::structure_and_binding::Prediction>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Prediction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Adme(value) => value.serialize(serializer),
+            Self::StructureAndBinding(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Prediction {

@@ -8,7 +8,8 @@ pub mod params;
 
 pub use crate::models::common::{Bond, Constraint, GlycanEntity, PresignedFile, ProteinEntity};
 use crate::models::union::{Tag, arm, tag};
-use serde::{Deserialize, Deserializer};
+use crate::models::{Extra, Model};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -61,7 +62,7 @@ open_enum! {
 }
 
 /// Target protein sequences for small molecule design or screening.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Target {
     /// Protein and glycan entities defining the target structure.
@@ -72,13 +73,11 @@ pub struct Target {
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
     /// atoms.
-    #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
     /// Structural constraints (pocket and contact).
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
     /// atoms.
-    #[serde(default)]
     pub constraints: Option<Vec<Constraint>>,
     /// Binding pocket residues, keyed by chain ID.
     ///
@@ -88,25 +87,24 @@ pub struct Target {
     /// affinity predictions. That derived constraint remains separate from any explicit
     /// pocket constraints in target.constraints. When omitted, the model auto-detects
     /// the pocket.
-    #[serde(default)]
     pub pocket_residues: Option<BTreeMap<String, Vec<i64>>>,
     /// Reference ligands as SMILES strings that help the model identify the binding
     /// pocket. When omitted, a set of drug-like default ligands is used for pocket
     /// detection.
-    #[serde(default)]
     pub reference_ligands: Option<Vec<String>>,
     /// Target is defined directly by protein sequences rather than a structure
     /// template.
-    #[serde(rename = "type")]
-    #[serde(default)]
+    #[model(rename = "type")]
     pub kind: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Lipinski's Rule of Five filter.
 ///
 /// Rejects molecules that violate drug-likeness criteria based on molecular weight, LogP, hydrogen
 /// bond donors, and hydrogen bond acceptors.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LipinskiFilter {
     /// Maximum number of hydrogen bond acceptors. Lipinski threshold: 10
@@ -118,84 +116,79 @@ pub struct LipinskiFilter {
     /// Maximum molecular weight (Da). Lipinski threshold: 500
     pub max_mw: f64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// If true, one rule violation is allowed (classic Rule of Five).
     ///
     /// Defaults to false (all rules must pass).
-    #[serde(default)]
     pub allow_single_violation: Option<bool>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Min/max range constraint for an RDKit molecular descriptor
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct DescriptorRange {
     /// Maximum allowed value (inclusive)
-    #[serde(default)]
     pub max: Option<f64>,
     /// Minimum allowed value (inclusive)
-    #[serde(default)]
     pub min: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Filter molecules by RDKit molecular descriptors.
 ///
 /// Each descriptor is constrained to a min/max range. Only descriptors you provide are checked —
 /// omitted descriptors are unconstrained.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RdkitDescriptorFilter {
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub fraction_csp3: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub mol_logp: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub mol_wt: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub num_aromatic_rings: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub num_h_acceptors: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub num_h_donors: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub num_heteroatoms: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub num_rings: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub num_rotatable_bonds: Option<DescriptorRange>,
     /// Min/max range constraint for an RDKit molecular descriptor
-    #[serde(default)]
     pub tpsa: Option<DescriptorRange>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Filter molecules by custom SMARTS patterns.
 ///
 /// Molecules matching any pattern are rejected.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct SmartsCustomFilter {
     /// SMARTS patterns. Molecules matching any pattern are rejected.
     pub patterns: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Filter molecules using a predefined SMARTS catalog of structural alerts.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct SmartsCatalogFilter {
     /// Predefined SMARTS catalog to apply.
@@ -203,12 +196,14 @@ pub struct SmartsCatalogFilter {
     /// PAINS, BRENK, ChEMBL, and NIH catalogs reject known problematic substructures.
     pub catalog: Catalog,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Filter molecules by regex patterns on their SMILES representation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct SmilesRegexFilter {
     /// Regex patterns applied to SMILES strings.
@@ -216,14 +211,16 @@ pub struct SmilesRegexFilter {
     /// Molecules matching any pattern are rejected.
     pub patterns: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Molecule filtering configuration.
 ///
 /// Controls both Boltz built-in SMARTS filtering and custom filters.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct MoleculeFilter {
     /// Controls the stringency of Boltz's built-in SMARTS structural alert filtering,
@@ -234,15 +231,15 @@ pub struct MoleculeFilter {
     /// stricter filtering. 'aggressive': applies the most comprehensive alert set — may
     /// reject viable molecules. 'disabled': turns off Boltz SMARTS filtering entirely;
     /// only custom_filters will be applied.
-    #[serde(default)]
     pub boltz_smarts_catalog_filter_level: Option<BoltzSmartsCatalogFilterLevel>,
     /// Custom filters to apply. Molecules must pass all filters (AND logic).
-    #[serde(default)]
     pub custom_filters: Option<Vec<CustomFilter>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `artifacts` of [`DesignedMolecule`](crate::models::small_molecule::design::DesignedMolecule).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct MoleculeArtifacts {
     /// An archive of all its files.
@@ -250,12 +247,13 @@ pub struct MoleculeArtifacts {
     /// The predicted structure file.
     pub structure: PresignedFile,
     /// `ligand_structure`.
-    #[serde(default)]
     pub ligand_structure: Option<PresignedFile>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Scoring metrics for a designed small molecule
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Metrics {
     /// Confidence that the molecule binds the target (0-1).
@@ -280,10 +278,12 @@ pub struct Metrics {
     pub ptm: f64,
     /// Confidence in the predicted 3D structure (0-1).
     pub structure_confidence: f64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `entities` of [`Target`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Entity {
     /// A [`GlycanEntity`].
@@ -292,6 +292,16 @@ pub enum Entity {
     Protein(ProteinEntity),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Glycan(value) => value.serialize(serializer),
+            Self::Protein(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Entity {
@@ -306,7 +316,7 @@ impl<'de> Deserialize<'de> for Entity {
 }
 
 /// One of the kinds of `custom_filters` of [`MoleculeFilter`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CustomFilter {
     /// A [`LipinskiFilter`].
@@ -321,6 +331,19 @@ pub enum CustomFilter {
     SmilesRegex(SmilesRegexFilter),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for CustomFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Lipinski(value) => value.serialize(serializer),
+            Self::RdkitDescriptor(value) => value.serialize(serializer),
+            Self::SmartsCustom(value) => value.serialize(serializer),
+            Self::SmartsCatalog(value) => value.serialize(serializer),
+            Self::SmilesRegex(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for CustomFilter {

@@ -1,5 +1,5 @@
+use super::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 open_enum! {
     /// A product application that accrues usage.
@@ -42,7 +42,7 @@ open_enum! {
 }
 
 /// Aggregated usage for one window (and group).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct UsageBucket {
     /// Window start.
@@ -52,11 +52,11 @@ pub struct UsageBucket {
     /// Billed quantity in the window.
     pub quantity: i64,
     /// The application, when grouped by application.
-    #[serde(default)]
     pub application: Option<Application>,
     /// The workspace, when grouped by workspace.
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use super::{Extra, Model};
 
 open_enum! {
     /// The unit of a data-retention period.
@@ -12,34 +14,35 @@ open_enum! {
 }
 
 /// How long result data is kept before automatic deletion (at most 14 days, or 336 hours).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 pub struct DataRetention {
     /// The unit of `value`.
     pub unit: RetentionUnit,
     /// The period, in `unit`.
     pub value: i64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 impl DataRetention {
     /// A period of `value` hours.
     pub fn hours(value: i64) -> Self {
-        Self { unit: RetentionUnit::Hours, value }
+        Self { unit: RetentionUnit::Hours, value, extra: Extra::default() }
     }
 
     /// A period of `value` days.
     pub fn days(value: i64) -> Self {
-        Self { unit: RetentionUnit::Days, value }
+        Self { unit: RetentionUnit::Days, value, extra: Extra::default() }
     }
 }
 
 /// A workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct Workspace {
     /// Workspace ID.
     pub id: String,
     /// When it was archived; `None` while active.
-    #[serde(default)]
     pub archived_at: Option<DateTime<Utc>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -48,10 +51,11 @@ pub struct Workspace {
     /// Whether this is the organisation's default workspace.
     pub is_default: bool,
     /// Its name, if it has one.
-    #[serde(default)]
     pub name: Option<String>,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -71,12 +75,14 @@ open_enum! {
 }
 
 /// An amount of money.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 pub struct Money {
     /// The amount in `currency` units; [`Money::UNLIMITED`] means tracked but never blocked.
     pub amount: i64,
     /// The currency.
     pub currency: Currency,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 impl Money {
@@ -85,7 +91,7 @@ impl Money {
 
     /// `amount` thousandths of a US dollar.
     pub fn milli_usd(amount: i64) -> Self {
-        Self { amount, currency: Currency::MilliUsd }
+        Self { amount, currency: Currency::MilliUsd, extra: Extra::default() }
     }
 }
 
@@ -105,7 +111,7 @@ impl LifetimeLimit {
 }
 
 /// A workspace's lifetime spending limit and what it has used.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 #[non_exhaustive]
 pub struct SpendingLimit {
     /// Spend accrued since tracking started.
@@ -113,8 +119,10 @@ pub struct SpendingLimit {
     /// The configured ceiling.
     pub limit: Money,
     /// The kind of limit.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: LimitType,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 #[cfg(test)]
@@ -141,7 +149,7 @@ mod tests {
         )
         .unwrap();
         let limit = limit.unwrap();
-        assert_eq!(limit.limit, Money { amount: Money::UNLIMITED, currency: Currency::MilliUsd });
+        assert_eq!(limit.limit, Money::milli_usd(Money::UNLIMITED));
         assert_eq!(limit.kind, LimitType::Lifetime);
         assert_eq!(serde_json::from_str::<Option<SpendingLimit>>("null").unwrap(), None);
     }

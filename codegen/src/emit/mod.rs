@@ -22,18 +22,14 @@ pub(crate) struct Context<'a> {
     pub(crate) model: &'a Model,
     pub(crate) names: &'a Names,
     pub(crate) overrides: &'a Overrides,
-    /// How each union tells its variants apart (every response union; request unions where
-    /// possible, for variant names).
+    /// How each union tells its variants apart.
     pub(crate) decisions: BTreeMap<usize, Decision>,
     /// Shapes that are an operation's own request type, emitted with the operation.
     pub(crate) op_structs: BTreeSet<ShapeId>,
-    /// Response shapes compared for equality: a job's `progress` and what it holds, so that
-    /// waiting can report when the counters change.
-    pub(crate) compared: BTreeSet<ShapeId>,
 }
 
 impl<'a> Context<'a> {
-    /// The context for `model`; fails for a response union that cannot be decided.
+    /// The context for `model`; fails for a union that cannot be decided.
     pub(crate) fn new(
         model: &'a Model,
         names: &'a Names,
@@ -46,11 +42,10 @@ impl<'a> Context<'a> {
                 Ok(decision) => {
                     decisions.insert(id, decision);
                 }
-                Err(e) if union.side == crate::shapes::Side::Response => {
+                Err(e) => {
                     let place = &names.unions[id];
                     problems.push(format!("{}::{}: {e}", place.module.join("::"), place.name));
                 }
-                Err(_) => {}
             }
         }
         let op_structs = model
@@ -61,9 +56,8 @@ impl<'a> Context<'a> {
                 _ => None,
             })
             .collect();
-        let compared = progress_shapes(model);
         if problems.is_empty() {
-            Ok(Self { model, names, overrides, decisions, op_structs, compared })
+            Ok(Self { model, names, overrides, decisions, op_structs })
         } else {
             Err(problems)
         }
@@ -90,35 +84,6 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The shapes under any `progress` field, and the shapes inside them.
-fn progress_shapes(model: &Model) -> BTreeSet<ShapeId> {
-    let mut todo: Vec<ShapeId> = model
-        .shapes
-        .iter()
-        .flat_map(|s| &s.fields)
-        .filter(|f| f.name == "progress")
-        .filter_map(|f| match f.ty {
-            Type::Struct(id) => Some(id),
-            _ => None,
-        })
-        .collect();
-    let mut found = BTreeSet::new();
-    while let Some(id) = todo.pop() {
-        if found.insert(id) {
-            for field in &model.shapes[id].fields {
-                let mut ty = &field.ty;
-                while let Type::Array(inner) | Type::Map(inner) = ty {
-                    ty = inner;
-                }
-                if let Type::Struct(inner) = ty {
-                    todo.push(*inner);
-                }
-            }
-        }
-    }
-    found
-}
-
 /// A file of the crate, relative to the workspace root.
 pub(crate) fn model_path(module: &[String]) -> PathBuf {
     let mut path = PathBuf::from("src/models");
@@ -129,8 +94,13 @@ pub(crate) fn model_path(module: &[String]) -> PathBuf {
     path
 }
 
-/// `text` as rustfmt formats it with the workspace's settings.
+/// `text` as rustfmt formats it with the workspace's settings: twice, since a long line broken
+/// once can be joined differently by a second pass (as `cargo fmt` would then do).
 pub(crate) fn format(root: &Path, text: &str) -> Result<String, String> {
+    rustfmt(root, &rustfmt(root, text)?)
+}
+
+fn rustfmt(root: &Path, text: &str) -> Result<String, String> {
     let mut child = Command::new("rustfmt")
         .args(["--edition", "2024", "--emit", "stdout", "--config-path"])
         .arg(root.join("rustfmt.toml"))

@@ -159,30 +159,56 @@ pub(crate) fn field_doc(cx: &Context<'_>, field: &Field) -> String {
     }
 }
 
+/// Fields that hold a presigned link: `run.json` keeps a job without them, so they may be absent
+/// (compute-plane.md §3), and are left out again when written.
+const LINKS: [&str; 2] = ["url", "url_expires_at"];
+
+/// Amounts of money, sent as decimal strings: read as [`Usd`](crate::models::Usd).
+fn money(field: &Field) -> bool {
+    field.name.ends_with("_usd") && field.ty == Type::String
+}
+
+/// `#[model(...)]` for a field whose Rust name is not its wire name, and any other settings.
+fn model_attr(field: &Field, ident: &str, more: &[String]) -> String {
+    let mut settings: Vec<String> = Vec::new();
+    if ident != field.name && !ident.starts_with("r#") {
+        settings.push(format!("rename = \"{}\"", field.name));
+    }
+    settings.extend(more.iter().cloned());
+    if settings.is_empty() { String::new() } else { format!("    #[model({})]\n", settings.join(", ")) }
+}
+
+const EXTRA_DOC: &str = "    /// Fields this version of the crate does not know, kept as they came.\n";
+
 fn response_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> String {
     let shape = &cx.model.shapes[id];
     let name = &cx.names.shapes[id].name;
-    let deserialize = imports.item("serde::Deserialize");
+    let model = imports.item("crate::models::Model");
+    let extra = imports.item("crate::models::Extra");
     let mut out = type_doc(shape.description.as_deref(), returned_or_found(cx, id));
-    let eq = if cx.compared.contains(&id) { ", PartialEq" } else { "" };
     out.push_str(&format!(
-        "#[derive(Debug, Clone{eq}, {deserialize})]\n#[non_exhaustive]\npub struct {name} {{\n"
+        "#[derive(Debug, Clone, PartialEq, {model})]\n#[non_exhaustive]\npub struct {name} {{\n"
     ));
+    let links = LINKS.iter().all(|l| shape.fields.iter().any(|f| f.name == *l));
     // Constants, union tags included, are plain strings: a new value on the server still decodes.
     for field in &shape.fields {
         out.push_str(&field_doc(cx, field));
         let ident = field_ident(&field.name);
-        if ident != field.name && !ident.starts_with("r#") {
-            out.push_str(&format!("    #[serde(rename = \"{}\")]\n", field.name));
-        }
-        let ty = imports.ty(&field.ty);
-        if field.optional() || cx.nullable(id, &field.name) {
-            out.push_str(&format!("    #[serde(default)]\n    pub {ident}: Option<{ty}>,\n"));
+        let optional = field.optional() || cx.nullable(id, &field.name);
+        let defaulted = links && LINKS.contains(&field.name.as_str()) && !optional;
+        out.push_str(&model_attr(
+            field,
+            &ident,
+            &if defaulted { vec!["default".to_owned()] } else { vec![] },
+        ));
+        let ty = if money(field) { imports.item("crate::models::Usd") } else { imports.ty(&field.ty) };
+        if optional {
+            out.push_str(&format!("    pub {ident}: Option<{ty}>,\n"));
         } else {
             out.push_str(&format!("    pub {ident}: {ty},\n"));
         }
     }
-    out.push_str("}\n\n");
+    out.push_str(&format!("{EXTRA_DOC}    pub extra: {extra},\n}}\n\n"));
     out
 }
 
@@ -236,34 +262,35 @@ pub(crate) fn request_struct_as(
 ) -> String {
     let shape = &cx.model.shapes[id];
     let name = name.to_owned();
-    let serialize = imports.item("serde::Serialize");
+    let model = imports.item("crate::models::Model");
+    let extra = imports.item("crate::models::Extra");
     let mut out = docs.to_owned();
-    out.push_str(&format!("#[derive(Debug, Clone, {serialize})]\npub struct {name} {{\n"));
+    out.push_str(&format!("#[derive(Debug, Clone, PartialEq, {model})]\npub struct {name} {{\n"));
     let mut params = Vec::new();
     let mut inits = Vec::new();
     let mut setters = String::new();
     for field in &shape.fields {
         let ident = field_ident(&field.name);
-        if ident != field.name && !ident.starts_with("r#") {
-            out.push_str(&format!("    #[serde(rename = \"{}\")]\n", field.name));
-        }
         let settable = cx.overrides.settable.contains(&field.name);
         match &field.ty {
             // A constant the API may widen (a new `model`) starts at the schema's value and can be
             // changed; every other constant (a union's tag, a fixed `media_type`) is fixed.
             Type::Const(value) if settable && field.required => {
+                out.push_str(&model_attr(field, &ident, &[]));
                 out.push_str(&format!("    {ident}: String,\n"));
                 inits.push(format!("{ident}: \"{value}\".to_owned()"));
                 setters.push_str(&setter(cx, imports, field, &ident, &format!("Default `{value}`."), false));
                 continue;
             }
             Type::Const(value) if field.required => {
+                out.push_str(&model_attr(field, &ident, &[format!("constant = \"{value}\"")]));
                 out.push_str(&format!("    {ident}: &'static str,\n"));
                 inits.push(format!("{ident}: \"{value}\""));
                 continue;
             }
             _ => {}
         }
+        out.push_str(&model_attr(field, &ident, &[]));
         let ty = imports.ty(&field.ty);
         if field.required {
             out.push_str(&format!("    {ident}: {ty},\n"));
@@ -271,13 +298,13 @@ pub(crate) fn request_struct_as(
             params.push(format!("{ident}: {param}"));
             inits.push(if store == ident { ident.clone() } else { format!("{ident}: {store}") });
         } else {
-            out.push_str(&format!(
-                "    #[serde(skip_serializing_if = \"Option::is_none\")]\n    {ident}: Option<{ty}>,\n"
-            ));
+            out.push_str(&format!("    {ident}: Option<{ty}>,\n"));
             inits.push(format!("{ident}: None"));
             setters.push_str(&setter(cx, imports, field, &ident, "", true));
         }
     }
+    out.push_str(&format!("{EXTRA_DOC}    extra: {extra},\n"));
+    inits.push(format!("extra: {extra}::default()"));
     out.push_str("}\n\n");
     out.push_str(&format!("impl {name} {{\n    /// With its required fields; the optional ones are set with the methods below.\n"));
     if params.len() > 7 {
@@ -372,8 +399,9 @@ fn size(cx: &Context<'_>, ty: &Type, optional: bool) -> usize {
         Type::Integer | Type::Number | Type::ConstTrue | Type::Boolean => 8,
         Type::DateTime => 16,
         Type::Any => 32,
+        // The fields, and `extra` (a map and its flags).
         Type::Struct(id) => {
-            cx.model.shapes[*id].fields.iter().map(|f| size(cx, &f.ty, f.optional())).sum::<usize>().max(8)
+            cx.model.shapes[*id].fields.iter().map(|f| size(cx, &f.ty, f.optional())).sum::<usize>() + 32
         }
         Type::Union(id) => {
             let boxed = boxed_arms(cx, *id);
@@ -443,192 +471,225 @@ fn arm_doc(cx: &Context<'_>, ty: &Type) -> String {
     }
 }
 
+/// The arms of a union and which of them are boxed, as the emitters below need them.
+struct Arms {
+    variants: Vec<(String, Type)>,
+    /// Each arm's Rust type, as the file names it (empty for a constant).
+    types: Vec<String>,
+    boxed: BTreeSet<usize>,
+}
+
+impl Arms {
+    fn new(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Self {
+        let variants = variants(cx, id);
+        let types = variants
+            .iter()
+            .map(|(_, ty)| if matches!(ty, Type::Const(_)) { String::new() } else { imports.ty(ty) })
+            .collect();
+        Self { variants, types, boxed: boxed_arms(cx, id) }
+    }
+}
+
 fn response_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> String {
     let name = cx.names.unions[id].name.clone();
     let value = imports.item("serde_json::Value");
-    let deserialize = imports.item("serde::Deserialize");
-    let deserializer = imports.item("serde::Deserializer");
-    let variants = variants(cx, id);
-    let boxed = boxed_arms(cx, id);
+    let arms = Arms::new(cx, imports, id);
     let mut out = union_doc(cx, id);
-    out.push_str(&format!("#[derive(Debug, Clone)]\n#[non_exhaustive]\npub enum {name} {{\n"));
-    for (i, (variant, ty)) in variants.iter().enumerate() {
-        out.push_str(&arm_doc(cx, ty));
-        match ty {
-            Type::Const(_) => out.push_str(&format!("    {variant},\n")),
-            other if boxed.contains(&i) => {
-                out.push_str(&format!("    {variant}(Box<{}>),\n", imports.ty(other)))
-            }
-            other => out.push_str(&format!("    {variant}({}),\n", imports.ty(other))),
-        }
-    }
+    out.push_str(&format!("#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum {name} {{\n"));
+    out.push_str(&union_variants(cx, &arms));
     out.push_str(&format!(
         "    /// A kind this version of the crate does not know, kept as JSON.\n    Unknown({value}),\n}}\n\n"
     ));
+    out.push_str(&union_serialize(imports, &name, &arms, true));
     let decision = cx.decisions.get(&id).expect("every response union has a decision");
-    let uses_tag = matches!(decision, Decision::Tag { .. }) || nested_tag(decision);
-    let helpers: Vec<&str> = [
-        (uses_tag, "tag"),
-        (uses_tag, "Tag"),
-        (has_presence(decision), "has"),
-        (variants.iter().any(|(_, t)| !matches!(t, Type::Const(_))), "arm"),
-    ]
-    .into_iter()
-    .filter_map(|(used, item)| used.then_some(item))
-    .collect();
-    for helper in &helpers {
-        imports.item(&format!("crate::models::union::{helper}"));
-    }
-    out.push_str(&format!(
-        "impl<'de> {deserialize}<'de> for {name} {{\n    fn deserialize<D: {deserializer}<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        let value = {value}::deserialize(deserializer)?;\n        Ok({})\n    }}\n}}\n\n",
-        decision_expr(decision, &variants, &boxed, "        ")
-    ));
+    out.push_str(&union_deserialize(imports, &name, &arms, decision, true));
     out
-}
-
-fn nested_tag(d: &Decision) -> bool {
-    match d {
-        Decision::Tag { .. } => true,
-        Decision::Presence { .. } | Decision::Arm(_) | Decision::Json { .. } => false,
-    }
-}
-
-fn has_presence(d: &Decision) -> bool {
-    match d {
-        Decision::Presence { .. } => true,
-        Decision::Tag { cases, absent, .. } => {
-            cases.iter().any(|(_, c)| has_presence(c)) || absent.as_deref().is_some_and(has_presence)
-        }
-        _ => false,
-    }
-}
-
-fn construct(variants: &[(String, Type)], boxed: &BTreeSet<usize>, arm: usize) -> String {
-    let (variant, ty) = &variants[arm];
-    match ty {
-        Type::Const(_) => format!("Self::{variant}"),
-        _ if boxed.contains(&arm) => format!("Self::{variant}(Box::new(arm(value)?))"),
-        _ => format!("Self::{variant}(arm(value)?)"),
-    }
-}
-
-fn decision_expr(
-    decision: &Decision,
-    variants: &[(String, Type)],
-    boxed: &BTreeSet<usize>,
-    indent: &str,
-) -> String {
-    let inner = format!("{indent}    ");
-    match decision {
-        Decision::Arm(arm) => construct(variants, boxed, *arm),
-        Decision::Tag { field, cases, absent } => {
-            let mut out = format!("match tag(&value, \"{field}\") {{\n");
-            for (tag_value, next) in cases {
-                out.push_str(&format!(
-                    "{inner}Tag::Is(\"{tag_value}\") => {},\n",
-                    decision_expr(next, variants, boxed, &inner)
-                ));
-            }
-            if let Some(absent) = absent {
-                out.push_str(&format!(
-                    "{inner}Tag::Absent => {},\n",
-                    decision_expr(absent, variants, boxed, &inner)
-                ));
-            }
-            out.push_str(&format!("{inner}_ => Self::Unknown(value),\n{indent}}}"));
-            out
-        }
-        Decision::Presence { checks, otherwise } => {
-            let mut out = String::new();
-            for (paths, arm) in checks {
-                let test = paths
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "has(&value, &[{}])",
-                            p.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" || ");
-                out.push_str(&format!(
-                    "if {test} {{\n{inner}{}\n{indent}}} else ",
-                    construct(variants, boxed, *arm)
-                ));
-            }
-            let last = otherwise
-                .map_or_else(|| "Self::Unknown(value)".to_owned(), |arm| construct(variants, boxed, arm));
-            out.push_str(&format!("{{\n{inner}{last}\n{indent}}}"));
-            out
-        }
-        Decision::Json { constants, array } => {
-            let mut out = "match &value {\n".to_owned();
-            for (constant, arm) in constants {
-                out.push_str(&format!(
-                    "{inner}Value::String(s) if s == \"{constant}\" => {},\n",
-                    construct(variants, boxed, *arm)
-                ));
-            }
-            if let Some(arm) = array {
-                out.push_str(&format!("{inner}Value::Array(_) => {},\n", construct(variants, boxed, *arm)));
-            }
-            out.push_str(&format!("{inner}_ => Self::Unknown(value),\n{indent}}}"));
-            out
-        }
-    }
 }
 
 fn request_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> String {
     let name = cx.names.unions[id].name.clone();
-    let serialize = imports.item("serde::Serialize");
-    let variants = variants(cx, id);
-    let constants = variants.iter().any(|(_, t)| matches!(t, Type::Const(_)));
+    let arms = Arms::new(cx, imports, id);
     let mut out = union_doc(cx, id);
-    if constants {
-        out.push_str(&format!("#[derive(Debug, Clone)]\npub enum {name} {{\n"));
-    } else {
-        out.push_str(&format!(
-            "#[derive(Debug, Clone, {serialize})]\n#[serde(untagged)]\npub enum {name} {{\n"
-        ));
-    }
-    let boxed = boxed_arms(cx, id);
-    let mut froms = String::new();
-    for (i, (variant, ty)) in variants.iter().enumerate() {
-        out.push_str(&arm_doc(cx, ty));
-        match ty {
-            Type::Const(_) => out.push_str(&format!("    {variant},\n")),
-            other => {
-                let inner = imports.ty(other);
-                let (stored, value) = if boxed.contains(&i) {
-                    (format!("Box<{inner}>"), "Box::new(value)")
-                } else {
-                    (inner.clone(), "value")
-                };
-                out.push_str(&format!("    {variant}({stored}),\n"));
-                froms.push_str(&format!(
-                    "impl From<{inner}> for {name} {{\n    fn from(value: {inner}) -> Self {{\n        Self::{variant}({value})\n    }}\n}}\n\n"
-                ));
-            }
-        }
-    }
+    out.push_str(&format!("#[derive(Debug, Clone, PartialEq)]\npub enum {name} {{\n"));
+    out.push_str(&union_variants(cx, &arms));
     out.push_str("}\n\n");
-    out.push_str(&froms);
-    if constants {
-        let serializer = imports.item("serde::Serializer");
-        let mut arms = String::new();
-        for (variant, ty) in &variants {
-            match ty {
-                Type::Const(value) => arms.push_str(&format!(
-                    "            Self::{variant} => serializer.serialize_str(\"{value}\"),\n"
-                )),
-                _ => arms.push_str(&format!(
-                    "            Self::{variant}(value) => value.serialize(serializer),\n"
-                )),
-            }
+    for (i, (variant, ty)) in arms.variants.iter().enumerate() {
+        if matches!(ty, Type::Const(_)) {
+            continue;
         }
+        let inner = &arms.types[i];
+        let value = if arms.boxed.contains(&i) { "Box::new(value)" } else { "value" };
         out.push_str(&format!(
-            "impl {serialize} for {name} {{\n    fn serialize<S: {serializer}>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        match self {{\n{arms}        }}\n    }}\n}}\n\n"
+            "impl From<{inner}> for {name} {{\n    fn from(value: {inner}) -> Self {{\n        Self::{variant}({value})\n    }}\n}}\n\n"
         ));
+    }
+    out.push_str(&union_serialize(imports, &name, &arms, false));
+    let decision = cx.decisions.get(&id).expect("every request union has a decision");
+    out.push_str(&union_deserialize(imports, &name, &arms, decision, false));
+    out
+}
+
+fn union_variants(cx: &Context<'_>, arms: &Arms) -> String {
+    let mut out = String::new();
+    for (i, (variant, ty)) in arms.variants.iter().enumerate() {
+        out.push_str(&arm_doc(cx, ty));
+        let inner = &arms.types[i];
+        out.push_str(&match ty {
+            Type::Const(_) => format!("    {variant},\n"),
+            _ if arms.boxed.contains(&i) => format!("    {variant}(Box<{inner}>),\n"),
+            _ => format!("    {variant}({inner}),\n"),
+        });
     }
     out
+}
+
+/// A union is written as its arm: every arm carries its own tag.
+fn union_serialize(imports: &mut Imports<'_>, name: &str, arms: &Arms, unknown: bool) -> String {
+    let serialize = imports.item("serde::Serialize");
+    let serializer = imports.item("serde::Serializer");
+    let mut cases = String::new();
+    for (variant, ty) in &arms.variants {
+        cases.push_str(&match ty {
+            Type::Const(value) => {
+                format!("            Self::{variant} => serializer.serialize_str(\"{value}\"),\n")
+            }
+            _ => format!("            Self::{variant}(value) => value.serialize(serializer),\n"),
+        });
+    }
+    if unknown {
+        cases.push_str("            Self::Unknown(value) => value.serialize(serializer),\n");
+    }
+    format!(
+        "impl {serialize} for {name} {{\n    fn serialize<S: {serializer}>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        match self {{\n{cases}        }}\n    }}\n}}\n\n"
+    )
+}
+
+/// Read the JSON once, pick the arm by the decision, decode it from the same value. A response
+/// keeps a kind it does not know; a request refuses it, naming the tag.
+fn union_deserialize(
+    imports: &mut Imports<'_>,
+    name: &str,
+    arms: &Arms,
+    decision: &Decision,
+    response: bool,
+) -> String {
+    let value = imports.item("serde_json::Value");
+    let deserialize = imports.item("serde::Deserialize");
+    let deserializer = imports.item("serde::Deserializer");
+    let emit = Emit { arms, response };
+    let expr = emit.decision(decision, "        ");
+    for helper in ["tag", "Tag", "has", "arm", "fits", "refuse_tag", "refuse"] {
+        let used = match helper {
+            "Tag" => expr.contains("Tag::"),
+            "tag" => expr.contains("tag(&value"),
+            other => expr.contains(&format!("{other}(")) || expr.contains(&format!("{other}::<")),
+        };
+        if used {
+            imports.item(&format!("crate::models::union::{helper}"));
+        }
+    }
+    format!(
+        "impl<'de> {deserialize}<'de> for {name} {{\n    fn deserialize<D: {deserializer}<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        let value = {value}::deserialize(deserializer)?;\n        Ok({expr})\n    }}\n}}\n\n"
+    )
+}
+
+struct Emit<'a> {
+    arms: &'a Arms,
+    response: bool,
+}
+
+impl Emit<'_> {
+    fn construct(&self, arm: usize) -> String {
+        let (variant, ty) = &self.arms.variants[arm];
+        match ty {
+            Type::Const(_) => format!("Self::{variant}"),
+            _ if self.arms.boxed.contains(&arm) => format!("Self::{variant}(Box::new(arm(value)?))"),
+            _ => format!("Self::{variant}(arm(value)?)"),
+        }
+    }
+
+    /// What is left when nothing matched: a response keeps the JSON, a request is refused.
+    fn otherwise(&self, refusal: String) -> String {
+        if self.response { "Self::Unknown(value)".to_owned() } else { format!("return Err({refusal})") }
+    }
+
+    fn decision(&self, decision: &Decision, indent: &str) -> String {
+        let inner = format!("{indent}    ");
+        match decision {
+            Decision::Arm(arm) => self.construct(*arm),
+            Decision::Tag { field, cases, absent } => {
+                let mut out = format!("match tag(&value, \"{field}\") {{\n");
+                for (tag_value, next) in cases {
+                    out.push_str(&format!(
+                        "{inner}Tag::Is(\"{tag_value}\") => {},\n",
+                        self.decision(next, &inner)
+                    ));
+                }
+                if let Some(absent) = absent {
+                    out.push_str(&format!("{inner}Tag::Absent => {},\n", self.decision(absent, &inner)));
+                }
+                let expected: Vec<String> = cases.iter().map(|(v, _)| format!("\"{v}\"")).collect();
+                let refusal = format!("refuse_tag(other, \"{field}\", &[{}])", expected.join(", "));
+                let binding = if self.response { "_" } else { "other" };
+                out.push_str(&format!("{inner}{binding} => {},\n{indent}}}", self.otherwise(refusal)));
+                out
+            }
+            Decision::Presence { checks, otherwise } => {
+                let mut out = String::new();
+                for (paths, arm) in checks {
+                    let test = paths
+                        .iter()
+                        .map(|p| {
+                            let keys = p.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+                            format!("has(&value, &[{keys}])")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" || ");
+                    out.push_str(&format!("if {test} {{\n{inner}{}\n{indent}}} else ", self.construct(*arm)));
+                }
+                let last = match otherwise {
+                    Some(arm) => self.construct(*arm),
+                    None => self.fitting(checks.iter().map(|(_, arm)| *arm).collect(), &inner),
+                };
+                out.push_str(&format!("{{\n{inner}{last}\n{indent}}}"));
+                out
+            }
+            Decision::Json { constants, array } => {
+                let mut out = "match &value {\n".to_owned();
+                for (constant, arm) in constants {
+                    out.push_str(&format!(
+                        "{inner}Value::String(s) if s == \"{constant}\" => {},\n",
+                        self.construct(*arm)
+                    ));
+                }
+                if let Some(arm) = array {
+                    out.push_str(&format!("{inner}Value::Array(_) => {},\n", self.construct(*arm)));
+                }
+                let mut expected: Vec<String> = constants.iter().map(|(c, _)| format!("`{c}`")).collect();
+                if array.is_some() {
+                    expected.push("a list".to_owned());
+                }
+                let refusal = format!("refuse(&value, \"{}\")", expected.join(" or "));
+                out.push_str(&format!("{inner}_ => {},\n{indent}}}", self.otherwise(refusal)));
+                out
+            }
+        }
+    }
+
+    /// None of the fields that tell the arms apart is there (a `null` progress, say): the one
+    /// arm the JSON decodes as, if there is exactly one.
+    fn fitting(&self, candidates: Vec<usize>, indent: &str) -> String {
+        let tests: Vec<String> =
+            candidates.iter().map(|&arm| format!("fits::<{}>(&value)", self.arms.types[arm])).collect();
+        let inner = format!("{indent}    ");
+        let mut out = format!("match [{}] {{\n", tests.join(", "));
+        for (position, &arm) in candidates.iter().enumerate() {
+            let pattern: Vec<&str> =
+                (0..candidates.len()).map(|i| if i == position { "true" } else { "false" }).collect();
+            out.push_str(&format!("{inner}[{}] => {},\n", pattern.join(", "), self.construct(arm)));
+        }
+        let refusal = self.otherwise("refuse(&value, \"exactly one kind\")".to_owned());
+        out.push_str(&format!("{inner}_ => {refusal},\n{indent}}}"));
+        out
+    }
 }

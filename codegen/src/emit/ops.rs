@@ -238,9 +238,10 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
         }
         Params::BodyUnion(ty) => {
             let inner = imports.ty(ty);
-            let serialize = imports.item("serde::Serialize");
+            let (serialize, deserialize) =
+                (imports.item("serde::Serialize"), imports.item("serde::Deserialize"));
             body.push_str(&format!(
-                "{docs}#[derive(Debug, Clone, {serialize})]\n#[serde(transparent)]\npub struct {name}({inner});\n\nimpl {name} {{\n    /// The request for one kind of run.\n    pub fn new(run: impl Into<{inner}>) -> Self {{\n        Self(run.into())\n    }}\n}}\n\n"
+                "{docs}#[derive(Debug, Clone, PartialEq, {serialize}, {deserialize})]\n#[serde(transparent)]\npub struct {name}({inner});\n\nimpl {name} {{\n    /// The request for one kind of run.\n    pub fn new(run: impl Into<{inner}>) -> Self {{\n        Self(run.into())\n    }}\n}}\n\n"
             ));
             let f = imports.item(&format!("crate::endpoint::{key}"));
             endpoint_fns.push_str(&format!(
@@ -249,8 +250,10 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
         }
         Params::Reuses(start, file, _) => {
             imports.item(&format!("super::{file}::{start}"));
+            let (serialize, deserialize) =
+                (imports.item("serde::Serialize"), imports.item("serde::Deserialize"));
             body.push_str(&format!(
-                "{docs}///\n/// It takes the same request as [`{start}`].\n#[derive(Debug, Clone)]\npub struct {name}({start});\n\nimpl {name} {{\n    /// The estimate for what `request` would cost.\n    pub fn new(request: {start}) -> Self {{\n        Self(request)\n    }}\n}}\n\n"
+                "{docs}///\n/// It takes the same request as [`{start}`], and reads and writes as it.\n#[derive(Debug, Clone, PartialEq, {serialize}, {deserialize})]\n#[serde(transparent)]\npub struct {name}({start});\n\nimpl {name} {{\n    /// The estimate for what `request` would cost.\n    pub fn new(request: {start}) -> Self {{\n        Self(request)\n    }}\n}}\n\n"
             ));
             let f = imports.item(&format!("crate::endpoint::{key}"));
             endpoint_fns.push_str(&format!(
@@ -262,7 +265,7 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
             body.push_str(&text);
             endpoint_fns.push_str(&query_fn);
         }
-        Params::None => body.push_str(&path_struct(op, &docs)),
+        Params::None => body.push_str(&path_struct(&mut imports, op, &docs)),
     }
     if endpoint_fns.contains("Bytes") {
         imports.item("bytes::Bytes");
@@ -290,14 +293,15 @@ fn op_file(cx: &Context<'_>, op: &Op<'_>) -> String {
 }
 
 /// A request with only path parameters.
-fn path_struct(op: &Op<'_>, docs: &str) -> String {
+fn path_struct(imports: &mut Imports<'_>, op: &Op<'_>, docs: &str) -> String {
     let params = path_params(op.op);
     let name = &op.name;
+    let (serialize, deserialize) = (imports.item("serde::Serialize"), imports.item("serde::Deserialize"));
     let fields: String = params.iter().map(|(_, ident)| format!("    {ident}: String,\n")).collect();
     let args: Vec<String> = params.iter().map(|(_, ident)| format!("{ident}: impl Into<String>")).collect();
     let inits: Vec<String> = params.iter().map(|(_, ident)| format!("{ident}: {ident}.into()")).collect();
     format!(
-        "{docs}#[derive(Debug, Clone, PartialEq, Eq)]\npub struct {name} {{\n{fields}}}\n\nimpl {name} {{\n    /// For the {} with this ID.\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n\n",
+        "{docs}#[derive(Debug, Clone, PartialEq, Eq, {serialize}, {deserialize})]\npub struct {name} {{\n{fields}}}\n\nimpl {name} {{\n    /// For the {} with this ID.\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n\n",
         if params.len() > 1 { "pipeline of the share link" } else { "one" },
         args.join(", "),
         inits.join(", ")
@@ -324,9 +328,10 @@ fn query_struct(
     let mut query = String::from(
         "\n    fn query(&self) -> Option<String> {\n        let mut query = form_urlencoded::Serializer::new(String::new());\n",
     );
+    let (serialize, deserialize) = (imports.item("serde::Serialize"), imports.item("serde::Deserialize"));
     if paged {
         let cursor = imports.item("crate::pagination::CursorParams");
-        fields.push_str(&format!("    cursor: {cursor},\n"));
+        fields.push_str(&format!("    #[serde(flatten)]\n    cursor: {cursor},\n"));
         inits.push("cursor: CursorParams::default()".to_owned());
         query.push_str("        self.cursor.append_to(&mut query);\n");
     }
@@ -338,6 +343,9 @@ fn query_struct(
     }
     for field in shape.fields.iter().filter(|f| !(paged && CURSOR.contains(&f.name.as_str()))) {
         let ident = field_ident(&field.name);
+        if ident != field.name && !ident.starts_with("r#") {
+            fields.push_str(&format!("    #[serde(rename = \"{}\")]\n", field.name));
+        }
         let ty = imports.ty(&field.ty);
         let text = |v: &str| match &field.ty {
             Type::Enum(_) => format!("{v}.as_str()"),
@@ -355,7 +363,9 @@ fn query_struct(
                 text(&format!("self.{ident}"))
             ));
         } else {
-            fields.push_str(&format!("    {ident}: Option<{ty}>,\n"));
+            fields.push_str(&format!(
+                "    #[serde(default, skip_serializing_if = \"Option::is_none\")]\n    {ident}: Option<{ty}>,\n"
+            ));
             inits.push(format!("{ident}: None"));
             query.push_str(&format!("        if let Some(value) = &self.{ident} {{\n            query.append_pair(\"{}\", {});\n        }}\n", field.name, text("value")));
             setters.push('\n');
@@ -385,7 +395,7 @@ fn query_struct(
         String::new()
     };
     let text = format!(
-        "{docs}#[derive(Debug, Clone, PartialEq)]\npub struct {name} {{\n{fields}}}\n\nimpl {name} {{\n    /// {new_doc}\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n{setters}}}\n\n{}",
+        "{docs}#[derive(Debug, Clone, PartialEq, {serialize}, {deserialize})]\npub struct {name} {{\n{fields}}}\n\nimpl {name} {{\n    /// {new_doc}\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n{setters}}}\n\n{}",
         args.join(", "),
         inits.join(", "),
         if args.is_empty() {
@@ -693,13 +703,19 @@ pub(crate) fn readme(cx: &Context<'_>, operations: &[Operation], readme: &str) -
 /// The table `tests/compute_plane.rs` checks against the snapshot.
 fn table(ops: &[Op<'_>]) -> String {
     let mut out = format!(
-        "{HEADER}\n//! Every compute-plane operation's typed request, for the coverage and decoding tests.\n\nuse boltz_api::endpoint::Endpoint;\nuse boltz_api::pagination::Paginated;\n\n/// One typed operation.\npub(crate) struct Operation {{\n    pub(crate) name: &'static str,\n    pub(crate) method: http::Method,\n    pub(crate) path: &'static str,\n    pub(crate) paginated: bool,\n    /// Decode a response (for a paginated operation, one item).\n    pub(crate) decode: fn(&str) -> Result<(), String>,\n}}\n\nfn response<E: Endpoint>(json: &str) -> Result<(), String> {{\n    serde_json::from_str::<E::Response>(json).map(drop).map_err(|e| e.to_string())\n}}\n\nfn item<E: Paginated>(json: &str) -> Result<(), String> {{\n    serde_json::from_str::<E::Item>(json).map(drop).map_err(|e| e.to_string())\n}}\n\n/// Every operation, by name.\npub(crate) fn operations() -> Vec<Operation> {{\n    vec![\n"
+        "{HEADER}\n//! Every compute-plane operation's typed request, for the coverage, decoding and round-trip\n//! tests.\n\nuse std::fmt::Debug;\n\nuse boltz_api::endpoint::Endpoint;\nuse boltz_api::pagination::Paginated;\nuse serde::Serialize;\nuse serde::de::DeserializeOwned;\n\n/// Decode JSON, write it back: what was written, and how the typed value reads in `Debug`.\npub(crate) type RoundTrip = fn(&str) -> Result<(serde_json::Value, String), String>;\n\n/// One typed operation.\npub(crate) struct Operation {{\n    pub(crate) name: &'static str,\n    pub(crate) method: http::Method,\n    pub(crate) path: &'static str,\n    pub(crate) paginated: bool,\n    /// A response (for a paginated operation, one item).\n    pub(crate) response: RoundTrip,\n    /// The request, for an operation with a JSON body.\n    pub(crate) request: Option<RoundTrip>,\n}}\n\nfn round_trip<T: DeserializeOwned + Serialize + Debug>(json: &str) -> Result<(serde_json::Value, String), String> {{\n    let value: T = serde_json::from_str(json).map_err(|e| e.to_string())?;\n    Ok((serde_json::to_value(&value).map_err(|e| e.to_string())?, format!(\"{{value:?}}\")))\n}}\n\nfn response<E: Endpoint>(json: &str) -> Result<(serde_json::Value, String), String>\nwhere\n    E::Response: Serialize + Debug,\n{{\n    round_trip::<E::Response>(json)\n}}\n\nfn item<E: Paginated>(json: &str) -> Result<(serde_json::Value, String), String>\nwhere\n    E::Item: Serialize + Debug,\n{{\n    round_trip::<E::Item>(json)\n}}\n\n/// Every operation, by name.\npub(crate) fn operations() -> Vec<Operation> {{\n    vec![\n"
     );
     for op in ops {
         let path = format!("boltz_api::api::{}::{}", op.op.resource.replace('.', "::"), op.name);
         let decode = if op.op.paginated { format!("item::<{path}>") } else { format!("response::<{path}>") };
+        let request = match op.params {
+            Params::Body(_) | Params::BodyUnion(_) | Params::Reuses(..) => {
+                format!("Some(round_trip::<{path}>)")
+            }
+            Params::None | Params::Query(_) => "None".to_owned(),
+        };
         out.push_str(&format!(
-            "        Operation {{ name: \"{}.{}\", method: <{path} as Endpoint>::META.method, path: <{path} as Endpoint>::META.path_template, paginated: {}, decode: {decode} }},\n",
+            "        Operation {{ name: \"{}.{}\", method: <{path} as Endpoint>::META.method, path: <{path} as Endpoint>::META.path_template, paginated: {}, response: {decode}, request: {request} }},\n",
             op.op.resource, op.op.method, op.op.paginated
         ));
     }

@@ -4,11 +4,12 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::share_links::ArchivedShareLink;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/share-links/{id}/archive`: archive a share link, so it no longer opens.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchiveShareLink {
     id: String,
 }

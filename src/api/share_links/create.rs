@@ -4,24 +4,22 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
 use crate::error::BuildError;
 use crate::models::share_links::ShareLink;
 use crate::models::share_links::params::Access;
+use crate::models::{Extra, Model};
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 /// `POST /compute/v1/share-links`: create a share link to pipelines or predictions.
 ///
 /// Not replayed once it may have been processed: a replay could create a second link.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct CreateShareLink {
     expires_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     access_parameters: Option<Access>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pipeline_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     prediction_ids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl CreateShareLink {
@@ -33,6 +31,7 @@ impl CreateShareLink {
             pipeline_ids: None,
             prediction_ids: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 

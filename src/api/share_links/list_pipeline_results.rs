@@ -5,16 +5,19 @@ use crate::error::BuildError;
 use crate::models::protein::design::LegacyDesignResult;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/share/{id}/pipelines/{pipeline_id}/results`: list the results of a pipeline
 /// shared by a share link, one page at a time.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListSharedPipelineResults {
+    #[serde(flatten)]
     cursor: CursorParams,
     id: String,
     pipeline_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ids: Option<String>,
 }
 

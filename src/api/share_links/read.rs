@@ -4,11 +4,12 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::share_links::SharedContent;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/share/{id}`: read what a share link shares, by its ID.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadShareLink {
     id: String,
 }

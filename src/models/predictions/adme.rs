@@ -6,12 +6,13 @@ pub mod params;
 pub use crate::models::common::{AdmeProperties, Error};
 pub use crate::models::predictions::Status;
 use crate::models::union::{Tag, arm, tag};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 /// Returned by `predictions.adme.list`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PredictionSummary {
     /// Unique prediction identifier
@@ -29,29 +30,25 @@ pub struct PredictionSummary {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input/output data was deleted, or null if still available
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// Error details when failed
-    #[serde(default)]
     pub error: Option<Error>,
     /// When this resource and its associated data will be permanently deleted.
     ///
     /// Null while still in progress.
-    #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `molecules` of [`Input`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Molecule {
     /// SMILES string of the molecule to predict ADME properties for.
@@ -59,22 +56,25 @@ pub struct Molecule {
     /// Optional client-provided identifier.
     ///
     /// Returned as `external_id` in the matching output item.
-    #[serde(default)]
     pub id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Prediction input (null if data deleted)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Input {
     /// Molecules to score (1-128 per request).
     ///
     /// Results are returned in the same order as this list.
     pub molecules: Vec<Molecule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `molecules` of [`Output`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct AdmeMoleculeSucceeded {
     /// Internally generated molecule identifier.
@@ -86,12 +86,13 @@ pub struct AdmeMoleculeSucceeded {
     /// Where it is in its lifecycle.
     pub status: String,
     /// Client-provided molecule identifier, if one was supplied.
-    #[serde(default)]
     pub external_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `molecules` of [`Output`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct AdmeMoleculeFailed {
     /// Internally generated molecule identifier.
@@ -103,12 +104,13 @@ pub struct AdmeMoleculeFailed {
     /// Where it is in its lifecycle.
     pub status: String,
     /// Client-provided molecule identifier, if one was supplied.
-    #[serde(default)]
     pub external_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Prediction output when succeeded
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Output {
     /// Per-molecule results in the same order as the request.
@@ -116,10 +118,12 @@ pub struct Output {
     /// Successful molecules carry an `adme` summary. Failed molecules carry
     /// `status: "failed"` and a non-null `error`.
     pub molecules: Vec<OutputMolecule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Returned by `predictions` of [`SharedContent`](crate::models::share_links::SharedContent).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Prediction {
     /// Unique prediction identifier
@@ -137,35 +141,29 @@ pub struct Prediction {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input/output data was deleted, or null if still available
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// Error details when failed
-    #[serde(default)]
     pub error: Option<Error>,
     /// When this resource and its associated data will be permanently deleted.
     ///
     /// Null while still in progress.
-    #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Prediction input (null if data deleted)
-    #[serde(default)]
     pub input: Option<Input>,
     /// Prediction output when succeeded
-    #[serde(default)]
     pub output: Option<Output>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `molecules` of [`Output`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum OutputMolecule {
     /// A [`AdmeMoleculeSucceeded`].
@@ -174,6 +172,16 @@ pub enum OutputMolecule {
     Failed(AdmeMoleculeFailed),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for OutputMolecule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Succeeded(value) => value.serialize(serializer),
+            Self::Failed(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for OutputMolecule {

@@ -9,8 +9,9 @@ pub use crate::models::common::{
 };
 pub use crate::models::predictions::Status;
 use crate::models::union::{Tag, arm, tag};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 open_enum! {
@@ -24,7 +25,7 @@ open_enum! {
 }
 
 /// Returned by `predictions.structure_and_binding.list`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PredictionSummary {
     /// Unique prediction identifier
@@ -42,32 +43,28 @@ pub struct PredictionSummary {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input/output data was deleted, or null if still available
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// Error details when failed
-    #[serde(default)]
     pub error: Option<Error>,
     /// When this resource and its associated data will be permanently deleted.
     ///
     /// Null while still in progress.
-    #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Use a user-provided MSA for this protein entity.
 ///
 /// If any protein entity uses a custom MSA, every other protein entity must use either custom or
 /// empty MSA; automatic MSA generation cannot be mixed with custom MSAs in the same request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Boltz2CustomMsa {
     /// Custom MSA file format.
@@ -77,105 +74,113 @@ pub struct Boltz2CustomMsa {
     /// Where the file comes from.
     pub source: PresignedFile,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Run this protein entity in single-sequence mode without an MSA.
 ///
 /// Use this for chains that should not use automatic MSA generation, including non-homologous
 /// chains in a request that also includes custom MSAs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Boltz2EmptyMsa {
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`Input`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Boltz2ProteinEntity {
     /// Chain IDs for this entity
     pub chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Amino acid sequence (one-letter codes)
     pub value: String,
     /// Whether the sequence is cyclic
-    #[serde(default)]
     pub cyclic: Option<bool>,
     /// CCD post-translational modifications.
     ///
     /// Optional; defaults to an empty list when omitted. SMILES modifications are not
     /// supported.
-    #[serde(default)]
     pub modifications: Option<Vec<Modification>>,
     /// Optional protein MSA control.
     ///
     /// Omit msa on all protein entities to use automatic MSA generation. Use custom for
     /// user-provided A3M/CSV files, or empty for single-sequence mode. Custom MSA and
     /// automatic MSA cannot be mixed in one request.
-    #[serde(default)]
     pub msa: Option<Msa>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `binding` of [`Input`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LigandProteinBinding {
     /// Chain ID of the ligand binder (must have exactly 1 copy, at most 2048 heavy
     /// atoms, and only ligands+proteins in entities)
     pub binder_chain_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `binding` of [`Input`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinProteinBinding {
     /// Chain IDs of the protein binders
     pub binder_chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `model_options` of [`Input`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ModelOption {
     /// The number of recycling steps to use for prediction. Default is 3.
-    #[serde(default)]
     pub recycling_steps: Option<i64>,
     /// The number of sampling steps to use for prediction. Default is 200.
-    #[serde(default)]
     pub sampling_steps: Option<i64>,
     /// Diffusion step scale (temperature).
     ///
     /// Controls sampling diversity — higher values produce more varied structures.
     /// Default is 1.638.
-    #[serde(default)]
     pub step_scale: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Mapping from one request chain to the corresponding chain in the template structure file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct TemplateChain {
     /// Chain ID in this prediction request
     pub input_chain_id: String,
     /// Corresponding chain ID in the template structure file
     pub template_chain_id: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Template structure used as an inference-time guide for Boltz-2.1 protein-chain geometry. Provide
 /// a CIF or PDB file from an HTTPS URL or base64 upload.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Template {
     /// Request-to-template chain mappings.
@@ -188,49 +193,46 @@ pub struct Template {
     /// angstroms.
     ///
     /// Omit to use the template without force.
-    #[serde(default)]
     pub force_threshold_angstroms: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Prediction input (null if data deleted)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Input {
     /// Entities (proteins, RNA, DNA, ligands, and glycans) forming the complex to
     /// predict. Order determines chain assignment.
     pub entities: Vec<Entity>,
     /// Which binding to score.
-    #[serde(default)]
     pub binding: Option<Binding>,
     /// Request-level covalent bonds between atoms.
     ///
     /// Use ccd_atom with a glycan residue ID, smiles_atom with a numeric SMILES
     /// atom-map, or ligand_atom for a single-residue ligand. Internal glycan bonds
     /// belong in the glycan entity bonds field.
-    #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
     /// Structural constraints (pocket and contact).
     ///
     /// Ligand atom references support CCD atom names and explicitly atom-mapped SMILES
     /// atoms.
-    #[serde(default)]
     pub constraints: Option<Vec<Constraint>>,
     /// Model settings.
-    #[serde(default)]
     pub model_options: Option<ModelOption>,
     /// Number of structure samples to generate (1-10)
-    #[serde(default)]
     pub num_samples: Option<i64>,
     /// Template structure files to guide protein-chain prediction.
     ///
     /// Supports up to 4 CIF or PDB templates from HTTPS URLs or base64 uploads. Use
     /// template_chains to map request chains to template-file chains.
-    #[serde(default)]
     pub templates: Option<Vec<Template>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `metrics` of [`BestSample`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Metrics {
     /// Complex interface predicted distance error. Lower is better.
@@ -251,10 +253,12 @@ pub struct Metrics {
     pub ptm: f64,
     /// Overall structure confidence (0-1).
     pub structure_confidence: f64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `all_sample_results` of [`Output`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct BestSample {
     /// Quality metrics.
@@ -262,12 +266,13 @@ pub struct BestSample {
     /// The predicted structure file.
     pub structure: PresignedFile,
     /// `ligand_structure`.
-    #[serde(default)]
     pub ligand_structure: Option<PresignedFile>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `binding_metrics` of [`Output`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LigandProteinBindingMetrics {
     /// Confidence that binding occurs (0-1). Primary metric for hit discovery.
@@ -277,23 +282,27 @@ pub struct LigandProteinBindingMetrics {
     /// Higher values indicate stronger predicted binding.
     pub optimization_score: f64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `binding_metrics` of [`Output`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinProteinBindingMetrics {
     /// Confidence that binding occurs (0-1). Primary metric for hit discovery.
     pub binding_confidence: f64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Prediction output when succeeded
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Output {
     /// Per-sample structure results
@@ -301,15 +310,15 @@ pub struct Output {
     /// `best_sample`.
     pub best_sample: BestSample,
     /// An archive of all its files.
-    #[serde(default)]
     pub archive: Option<PresignedFile>,
     /// `binding_metrics`.
-    #[serde(default)]
     pub binding_metrics: Option<BindingMetrics>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Returned by `predictions` of [`SharedContent`](crate::models::share_links::SharedContent).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Prediction {
     /// Unique prediction identifier
@@ -327,35 +336,29 @@ pub struct Prediction {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input/output data was deleted, or null if still available
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// Error details when failed
-    #[serde(default)]
     pub error: Option<Error>,
     /// When this resource and its associated data will be permanently deleted.
     ///
     /// Null while still in progress.
-    #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Prediction input (null if data deleted)
-    #[serde(default)]
     pub input: Option<Input>,
     /// Prediction output when succeeded
-    #[serde(default)]
     pub output: Option<Output>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `msa` of [`Boltz2ProteinEntity`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Msa {
     /// A [`Boltz2CustomMsa`].
@@ -364,6 +367,16 @@ pub enum Msa {
     Empty(Boltz2EmptyMsa),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Msa {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Custom(value) => value.serialize(serializer),
+            Self::Empty(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Msa {
@@ -378,11 +391,11 @@ impl<'de> Deserialize<'de> for Msa {
 }
 
 /// One of the kinds of `entities` of [`Input`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Entity {
     /// A [`Boltz2ProteinEntity`].
-    Protein(Boltz2ProteinEntity),
+    Protein(Box<Boltz2ProteinEntity>),
     /// A [`RnaEntity`].
     Rna(RnaEntity),
     /// A [`DnaEntity`].
@@ -397,6 +410,20 @@ pub enum Entity {
     Unknown(Value),
 }
 
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Protein(value) => value.serialize(serializer),
+            Self::Rna(value) => value.serialize(serializer),
+            Self::Dna(value) => value.serialize(serializer),
+            Self::LigandCcd(value) => value.serialize(serializer),
+            Self::LigandSmiles(value) => value.serialize(serializer),
+            Self::Glycan(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Entity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
@@ -405,7 +432,7 @@ impl<'de> Deserialize<'de> for Entity {
             Tag::Is("glycan") => Self::Glycan(arm(value)?),
             Tag::Is("ligand_ccd") => Self::LigandCcd(arm(value)?),
             Tag::Is("ligand_smiles") => Self::LigandSmiles(arm(value)?),
-            Tag::Is("protein") => Self::Protein(arm(value)?),
+            Tag::Is("protein") => Self::Protein(Box::new(arm(value)?)),
             Tag::Is("rna") => Self::Rna(arm(value)?),
             _ => Self::Unknown(value),
         })
@@ -413,7 +440,7 @@ impl<'de> Deserialize<'de> for Entity {
 }
 
 /// One of the kinds of `binding` of [`Input`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Binding {
     /// A [`LigandProteinBinding`].
@@ -422,6 +449,16 @@ pub enum Binding {
     ProteinProtein(ProteinProteinBinding),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Binding {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LigandProtein(value) => value.serialize(serializer),
+            Self::ProteinProtein(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Binding {
@@ -436,7 +473,7 @@ impl<'de> Deserialize<'de> for Binding {
 }
 
 /// One of the kinds of `binding_metrics` of [`Output`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BindingMetrics {
     /// A [`LigandProteinBindingMetrics`].
@@ -445,6 +482,16 @@ pub enum BindingMetrics {
     ProteinProteinBinding(ProteinProteinBindingMetrics),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for BindingMetrics {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LigandProteinBinding(value) => value.serialize(serializer),
+            Self::ProteinProteinBinding(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for BindingMetrics {

@@ -12,8 +12,9 @@ pub use crate::models::protein::{
     ProteinArtifacts, StructureTemplateLigandChainSpec,
 };
 use crate::models::union::{Tag, arm, tag};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -42,7 +43,7 @@ open_enum! {
 }
 
 /// Summary of a protein design pipeline run (excludes input)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RunSummary {
     /// Unique ProteinDesignRunSummary identifier
@@ -64,45 +65,42 @@ pub struct RunSummary {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Allowed sequence length range for designed regions
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct DesignLengthRange {
     /// Maximum sequence length in residues. Must be \>= min.
     pub max: i64,
     /// Minimum sequence length in residues
     pub min: i64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Replace a contiguous region of the sequence with a designed segment.
 ///
 /// Residues from start_index to end_index (inclusive) are replaced with a new sequence of the
 /// specified length.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ReplacementMotif {
     /// The range of lengths to design.
@@ -112,12 +110,14 @@ pub struct ReplacementMotif {
     /// 0-indexed start residue (inclusive)
     pub start_index: i64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Insert a designed segment at a specific position in the sequence.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct InsertionMotif {
     /// 0-indexed position after which to insert.
@@ -127,12 +127,14 @@ pub struct InsertionMotif {
     /// The range of lengths to design.
     pub design_length_range: DesignLengthRange,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Per-chain crop and design specification for a polymer chain in structure_template mode.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct StructureTemplatePolymerChainSpec {
     /// `chain_type`.
@@ -142,12 +144,13 @@ pub struct StructureTemplatePolymerChainSpec {
     pub crop_residues: CropResidue,
     /// Optional motifs (replacement or insertion) defining which regions to redesign on
     /// this chain. Omit this field to include the chain as fixed scaffold context.
-    #[serde(default)]
     pub design_motifs: Option<Vec<LegacyDesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `structure` of [`StructureTemplateBinderSpec`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct CifBase64Source {
     /// Base64-encoded CIF file contents
@@ -155,37 +158,38 @@ pub struct CifBase64Source {
     /// Must be chemical/x-cif for CIF files
     pub media_type: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Constraints applied during sequence design
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Rule {
     /// Single-letter amino acid codes to exclude from design (e.g.
     ///
     /// \['C', 'P'\] to exclude cysteine and proline)
-    #[serde(default)]
     pub excluded_amino_acids: Option<Vec<String>>,
     /// Sequence motifs to exclude from designed regions.
     ///
     /// Designs containing any of these motifs are filtered out before scoring. Use X as
     /// a single-residue wildcard (e.g. "NGS", "NXS").
-    #[serde(default)]
     pub excluded_sequence_motifs: Option<Vec<String>>,
     /// Maximum allowed fraction of hydrophobic residues (I, L, V, M, F, W, Y) in
     /// designed regions. Designs exceeding this threshold are filtered out before
     /// scoring. Leave empty to disable.
-    #[serde(default)]
     pub max_hydrophobic_fraction: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Binder specification starting from an existing 3D structure.
 ///
 /// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which
 /// regions to redesign. Only chains included in chain_selection are part of the pipeline run.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct StructureTemplateBinderSpec {
     /// Chains selected from the uploaded binder structure, keyed by chain ID.
@@ -202,21 +206,22 @@ pub struct StructureTemplateBinderSpec {
     /// URLs are auto-detected; base64 uploads must use chemical/x-cif media type.
     pub structure: Structure,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Constraints applied during sequence design
-    #[serde(default)]
     pub rules: Option<Rule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Protein binder entity with designed and/or fixed segments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct DesignedProteinEntity {
     /// Chain IDs to assign to this entity
     pub chain_ids: Vec<String>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Binder sequence specification.
     ///
@@ -227,20 +232,20 @@ pub struct DesignedProteinEntity {
     /// ACDE, then 8 designed residues, then fixed GHI.
     pub value: String,
     /// Whether the sequence is cyclic
-    #[serde(default)]
     pub cyclic: Option<bool>,
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.
-    #[serde(default)]
     pub modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Binder specification without a structural template.
 ///
 /// Define the binder from sequence components (fixed and designed segments) without providing a
 /// starting 3D structure.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct NoTemplateBinderSpec {
     /// Binder entities composing the design.
@@ -251,18 +256,18 @@ pub struct NoTemplateBinderSpec {
     /// The kind of protein to design.
     pub modality: Modality,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Covalent bond constraints between atoms in the binder complex.
     ///
     /// If defining bonds where an atom is part of a designed protein chain, assume
     /// residue indices count designed regions as the minimum length. Example: designed
     /// protein "1..3C1..2", "C" is residue 1 (0-indexed) of the designed protein.
-    #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
     /// Constraints applied during sequence design
-    #[serde(default)]
     pub rules: Option<Rule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Boltz-managed curated binder specification.
@@ -270,7 +275,7 @@ pub struct NoTemplateBinderSpec {
 /// Choose a curated nanobody or antibody family and Boltz will select from maintained template
 /// lists during design. The curated lists are managed by Boltz and may be updated over time to
 /// improve quality and coverage.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct BoltzCuratedBinderSpec {
     /// Boltz-managed curated binder family.
@@ -279,18 +284,19 @@ pub struct BoltzCuratedBinderSpec {
     /// customers.
     pub binder: Binder,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Constraints applied during sequence design
-    #[serde(default)]
     pub rules: Option<Rule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A collection of binder specifications sampled uniformly during protein design.
 ///
 /// This lets one run explore multiple binder definitions while keeping each generation request
 /// shape unchanged.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct UniformlySampledBinderSpec {
     /// Binder specifications to sample uniformly when generating designs.
@@ -299,12 +305,14 @@ pub struct UniformlySampledBinderSpec {
     /// gives roughly equal representation.
     pub binder_specifications: Vec<CuratedBinderSpecificationChoice>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `data` of [`CuratedSpecifications`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct CuratedSpecification {
     /// Binder specification for protein design.
@@ -316,18 +324,22 @@ pub struct CuratedSpecification {
     pub binder_specification: CuratedBinderSpecification,
     /// Human-readable name for this curated binder specification.
     pub name: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Returned by `protein.design.list_curated_specifications`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct CuratedSpecifications {
     /// `data`.
     pub data: Vec<CuratedSpecification>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A single generated protein design
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LegacyDesignResult {
     /// Unique result ID.
@@ -341,15 +353,16 @@ pub struct LegacyDesignResult {
     /// Quality metrics.
     pub metrics: Metrics,
     /// Warnings about potential quality issues with this result.
-    #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Binder specification starting from an existing 3D structure.
 ///
 /// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which
 /// regions to redesign. Only chains included in chain_selection are part of the pipeline run.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LegacyStructureTemplateBinderSpec {
     /// Chains selected from the uploaded binder structure, keyed by chain ID.
@@ -364,18 +377,19 @@ pub struct LegacyStructureTemplateBinderSpec {
     /// The predicted structure file.
     pub structure: PresignedFile,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Constraints applied during sequence design
-    #[serde(default)]
     pub rules: Option<Rule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A collection of binder specifications sampled uniformly during protein design.
 ///
 /// This lets one run explore multiple binder definitions while keeping each generation request
 /// shape unchanged.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LegacyUniformlySampledBinderSpec {
     /// Binder specifications to sample uniformly when generating designs.
@@ -384,15 +398,17 @@ pub struct LegacyUniformlySampledBinderSpec {
     /// gives roughly equal representation.
     pub binder_specifications: Vec<LegacyBinderSpecificationChoice>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Deprecated legacy protein binder design input.
 ///
 /// Use BinderProteinDesignRunInput for binder design or GenericProteinDesignRunInput for generic
 /// protein design. Legacy inputs remain accepted during migration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct LegacyDesignRun {
     /// Binder specification for protein design.
@@ -407,15 +423,15 @@ pub struct LegacyDesignRun {
     /// Target specification (structure template or template-free)
     pub target: crate::models::protein::Target,
     /// Client-provided key to prevent duplicate submissions on retries
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Target workspace ID (admin keys only; ignored for workspace keys)
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `design_motifs` of [`ProteinDesignFromTemplateEntity`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignReplacementMotif {
     /// The range of lengths to design.
@@ -427,12 +443,14 @@ pub struct ProteinDesignReplacementMotif {
     /// 0-indexed first replaced residue within the cropped chain selection, inclusive.
     pub start_index: i64,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `design_motifs` of [`ProteinDesignFromTemplateEntity`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignInsertionMotif {
     /// 0-indexed residue within the cropped chain selection after which to insert; -1
@@ -443,12 +461,14 @@ pub struct ProteinDesignInsertionMotif {
     /// Filters applied to this motif in addition to global_design_filters.
     pub filters: Vec<GlobalDesignFilter>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`SingleProteinDesignBinder`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignFromTemplateEntity {
     /// The chain ID.
@@ -458,29 +478,32 @@ pub struct ProteinDesignFromTemplateEntity {
     /// `template_id`.
     pub template_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Regions to design. Omit this field to keep the selected chain fixed.
-    #[serde(default)]
     pub design_motifs: Option<Vec<DesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A template-free entity.
 ///
 /// The nested entity retains the existing protein-design entity contract, including the compact
 /// designed_protein value syntax.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignNoTemplateEntity {
     /// Protein binder entity with designed and/or fixed segments.
     pub entity: Entity,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `specifications` of [`UniformlySampledProteinDesignBinder`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct SingleProteinDesignBinder {
     /// The molecules in the system.
@@ -488,12 +511,13 @@ pub struct SingleProteinDesignBinder {
     /// The kind of protein to design.
     pub modality: Modality,
     /// Covalent bonds between atoms.
-    #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `specifications` of [`UniformlySampledProteinDesignBinder`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignBoltzCuratedBinder {
     /// Boltz-managed curated binder family.
@@ -502,25 +526,29 @@ pub struct ProteinDesignBoltzCuratedBinder {
     /// customers.
     pub binder: Binder,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `binder` of [`BinderDesignRun`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct UniformlySampledProteinDesignBinder {
     /// `specifications`.
     pub specifications: Vec<Specification>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A fixed target chain selected from a template.
 ///
 /// Target entities cannot contain design_motifs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignTargetFromTemplateEntity {
     /// The chain ID.
@@ -530,21 +558,20 @@ pub struct ProteinDesignTargetFromTemplateEntity {
     /// `template_id`.
     pub template_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// `epitope_residues`.
-    #[serde(default)]
     pub epitope_residues: Option<Vec<i64>>,
     /// `flexible_residues`.
-    #[serde(default)]
     pub flexible_residues: Option<Vec<i64>>,
     /// `non_binding_residues`.
-    #[serde(default)]
     pub non_binding_residues: Option<Vec<i64>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`Target`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignTargetNoTemplateEntity {
     /// Branched glycan represented as an explicit graph of CCD monosaccharide residues.
@@ -553,46 +580,50 @@ pub struct ProteinDesignTargetNoTemplateEntity {
     /// request-level bonds array.
     pub entity: crate::models::protein::Entity,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// `epitope_residues`.
-    #[serde(default)]
     pub epitope_residues: Option<Vec<i64>>,
     /// Marks a ligand entity as part of the binding epitope in full.
-    #[serde(default)]
     pub is_epitope: Option<bool>,
     /// `non_binding_residues`.
-    #[serde(default)]
     pub non_binding_residues: Option<Vec<i64>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Fixed target entities.
 ///
 /// Binding annotations are entity-local so repeated chain IDs across templates remain unambiguous.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Target {
     /// The molecules in the system.
     pub entities: Vec<TargetEntity>,
     /// Covalent bonds between atoms.
-    #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `templates` of [`BinderDesignRun`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinDesignURLTemplate {
     /// Request-local identifier referenced by template entities.
     pub id: String,
     /// URL to download the file
+    #[model(default)]
     pub url: String,
     /// When the presigned URL expires
+    #[model(default)]
     pub url_expires_at: DateTime<Utc>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `input` of [`Run`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct BinderDesignRun {
     /// `binder`.
@@ -607,46 +638,45 @@ pub struct BinderDesignRun {
     /// Structural templates.
     pub templates: Vec<ProteinDesignURLTemplate>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Filters applied to every designed region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
-    #[serde(default)]
     pub global_design_filters: Option<Vec<GlobalDesignFilter>>,
     /// The idempotency key it was started with, if any.
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Target workspace ID (admin keys only; ignored for workspace keys).
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entity` of [`FusionProteinNoTemplateSegment`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct FusionProteinFixedSegment {
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Amino acid sequence (one-letter codes)
     pub value: String,
     /// Whether the sequence is cyclic
-    #[serde(default)]
     pub cyclic: Option<bool>,
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.
-    #[serde(default)]
     pub modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entity` of [`FusionProteinNoTemplateSegment`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct FusionProteinDesignedSegment {
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Binder sequence specification.
     ///
@@ -657,28 +687,30 @@ pub struct FusionProteinDesignedSegment {
     /// ACDE, then 8 designed residues, then fixed GHI.
     pub value: String,
     /// Whether the sequence is cyclic
-    #[serde(default)]
     pub cyclic: Option<bool>,
     /// Optional CCD polymer modifications.
     ///
     /// Defaults to \[\] when omitted. SMILES modifications are not supported.
-    #[serde(default)]
     pub modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `segments` of [`FusionProteinEntity`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct FusionProteinNoTemplateSegment {
     /// `entity`.
     pub entity: FusionProteinNoTemplateSegmentEntity,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// An ordered fusion protein whose segments are concatenated into one surviving output chain.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct FusionProteinEntity {
     /// `output_chain_id`.
@@ -686,12 +718,14 @@ pub struct FusionProteinEntity {
     /// `segments`.
     pub segments: Vec<Segment>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `input` of [`Run`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct GenericDesignRun {
     /// The molecules in the system.
@@ -701,26 +735,24 @@ pub struct GenericDesignRun {
     /// Structural templates.
     pub templates: Vec<ProteinDesignURLTemplate>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Covalent bonds between atoms.
-    #[serde(default)]
     pub bonds: Option<Vec<Bond>>,
     /// Filters applied to every designed region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
-    #[serde(default)]
     pub global_design_filters: Option<Vec<GlobalDesignFilter>>,
     /// The idempotency key it was started with, if any.
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Target workspace ID (admin keys only; ignored for workspace keys).
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A legacy, binder, or generic protein design run.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Run {
     /// Unique ProteinDesignRunResponse identifier
@@ -742,35 +774,29 @@ pub struct Run {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Pipeline input (null if data deleted)
-    #[serde(default)]
     pub input: Option<DesignRun>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `design_motifs` of [`StructureTemplatePolymerChainSpec`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum LegacyDesignMotif {
     /// A [`ReplacementMotif`].
@@ -779,6 +805,16 @@ pub enum LegacyDesignMotif {
     Insertion(InsertionMotif),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for LegacyDesignMotif {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Replacement(value) => value.serialize(serializer),
+            Self::Insertion(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for LegacyDesignMotif {
@@ -793,7 +829,7 @@ impl<'de> Deserialize<'de> for LegacyDesignMotif {
 }
 
 /// One of the kinds of `chain_selection` of [`StructureTemplateBinderSpec`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ChainSelection {
     /// A [`StructureTemplatePolymerChainSpec`].
@@ -802,6 +838,16 @@ pub enum ChainSelection {
     Ligand(StructureTemplateLigandChainSpec),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for ChainSelection {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Polymer(value) => value.serialize(serializer),
+            Self::Ligand(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for ChainSelection {
@@ -816,7 +862,7 @@ impl<'de> Deserialize<'de> for ChainSelection {
 }
 
 /// One of the kinds of `structure` of [`StructureTemplateBinderSpec`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Structure {
     /// A [`URLSource`].
@@ -825,6 +871,16 @@ pub enum Structure {
     Base64(CifBase64Source),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Structure {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Url(value) => value.serialize(serializer),
+            Self::Base64(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Structure {
@@ -839,7 +895,7 @@ impl<'de> Deserialize<'de> for Structure {
 }
 
 /// One of the kinds of `entities` of [`NoTemplateBinderSpec`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Entity {
     /// A [`RnaEntity`].
@@ -860,6 +916,21 @@ pub enum Entity {
     Unknown(Value),
 }
 
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Rna(value) => value.serialize(serializer),
+            Self::Dna(value) => value.serialize(serializer),
+            Self::LigandCcd(value) => value.serialize(serializer),
+            Self::LigandSmiles(value) => value.serialize(serializer),
+            Self::Glycan(value) => value.serialize(serializer),
+            Self::DesignedProtein(value) => value.serialize(serializer),
+            Self::Protein(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Entity {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
@@ -877,11 +948,11 @@ impl<'de> Deserialize<'de> for Entity {
 }
 
 /// One of the kinds of `binder_specifications` of [`UniformlySampledBinderSpec`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CuratedBinderSpecificationChoice {
     /// A [`StructureTemplateBinderSpec`].
-    StructureTemplate(StructureTemplateBinderSpec),
+    StructureTemplate(Box<StructureTemplateBinderSpec>),
     /// A [`NoTemplateBinderSpec`].
     NoTemplate(NoTemplateBinderSpec),
     /// A [`BoltzCuratedBinderSpec`].
@@ -890,24 +961,35 @@ pub enum CuratedBinderSpecificationChoice {
     Unknown(Value),
 }
 
+impl Serialize for CuratedBinderSpecificationChoice {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StructureTemplate(value) => value.serialize(serializer),
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for CuratedBinderSpecificationChoice {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
             Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
             Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
-            Tag::Is("structure_template") => Self::StructureTemplate(arm(value)?),
+            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
             _ => Self::Unknown(value),
         })
     }
 }
 
 /// One of the kinds of `binder_specification` of [`CuratedSpecification`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CuratedBinderSpecification {
     /// A [`StructureTemplateBinderSpec`].
-    StructureTemplate(StructureTemplateBinderSpec),
+    StructureTemplate(Box<StructureTemplateBinderSpec>),
     /// A [`NoTemplateBinderSpec`].
     NoTemplate(NoTemplateBinderSpec),
     /// A [`BoltzCuratedBinderSpec`].
@@ -918,13 +1000,25 @@ pub enum CuratedBinderSpecification {
     Unknown(Value),
 }
 
+impl Serialize for CuratedBinderSpecification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StructureTemplate(value) => value.serialize(serializer),
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::UniformlySampledSpecifications(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for CuratedBinderSpecification {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
             Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
             Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
-            Tag::Is("structure_template") => Self::StructureTemplate(arm(value)?),
+            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
             Tag::Is("uniformly_sampled_specifications") => Self::UniformlySampledSpecifications(arm(value)?),
             _ => Self::Unknown(value),
         })
@@ -932,17 +1026,28 @@ impl<'de> Deserialize<'de> for CuratedBinderSpecification {
 }
 
 /// One of the kinds of `protein.design.list_results`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DesignResult {
     /// A [`LegacyDesignResult`].
-    LegacyDesignResult(LegacyDesignResult),
+    LegacyDesignResult(Box<LegacyDesignResult>),
     /// A [`BinderDesignResult`].
     Binder(Box<BinderDesignResult>),
     /// A [`GenericDesignResult`].
-    Generic(GenericDesignResult),
+    Generic(Box<GenericDesignResult>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for DesignResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LegacyDesignResult(value) => value.serialize(serializer),
+            Self::Binder(value) => value.serialize(serializer),
+            Self::Generic(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for DesignResult {
@@ -950,15 +1055,15 @@ impl<'de> Deserialize<'de> for DesignResult {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
             Tag::Is("binder") => Self::Binder(Box::new(arm(value)?)),
-            Tag::Is("generic") => Self::Generic(arm(value)?),
-            Tag::Absent => Self::LegacyDesignResult(arm(value)?),
+            Tag::Is("generic") => Self::Generic(Box::new(arm(value)?)),
+            Tag::Absent => Self::LegacyDesignResult(Box::new(arm(value)?)),
             _ => Self::Unknown(value),
         })
     }
 }
 
 /// One of the kinds of `binder_specifications` of [`LegacyUniformlySampledBinderSpec`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum LegacyBinderSpecificationChoice {
     /// A [`NoTemplateBinderSpec`].
@@ -966,9 +1071,20 @@ pub enum LegacyBinderSpecificationChoice {
     /// A [`BoltzCuratedBinderSpec`].
     BoltzCurated(BoltzCuratedBinderSpec),
     /// A [`LegacyStructureTemplateBinderSpec`].
-    StructureTemplate(LegacyStructureTemplateBinderSpec),
+    StructureTemplate(Box<LegacyStructureTemplateBinderSpec>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for LegacyBinderSpecificationChoice {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::StructureTemplate(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for LegacyBinderSpecificationChoice {
@@ -977,14 +1093,14 @@ impl<'de> Deserialize<'de> for LegacyBinderSpecificationChoice {
         Ok(match tag(&value, "type") {
             Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
             Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
-            Tag::Is("structure_template") => Self::StructureTemplate(arm(value)?),
+            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
             _ => Self::Unknown(value),
         })
     }
 }
 
 /// One of the kinds of `binder_specification` of [`LegacyDesignRun`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum LegacyBinderSpecification {
     /// A [`NoTemplateBinderSpec`].
@@ -992,11 +1108,23 @@ pub enum LegacyBinderSpecification {
     /// A [`BoltzCuratedBinderSpec`].
     BoltzCurated(BoltzCuratedBinderSpec),
     /// A [`LegacyStructureTemplateBinderSpec`].
-    StructureTemplate(LegacyStructureTemplateBinderSpec),
+    StructureTemplate(Box<LegacyStructureTemplateBinderSpec>),
     /// A [`LegacyUniformlySampledBinderSpec`].
     UniformlySampledSpecifications(LegacyUniformlySampledBinderSpec),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for LegacyBinderSpecification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::StructureTemplate(value) => value.serialize(serializer),
+            Self::UniformlySampledSpecifications(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for LegacyBinderSpecification {
@@ -1005,7 +1133,7 @@ impl<'de> Deserialize<'de> for LegacyBinderSpecification {
         Ok(match tag(&value, "type") {
             Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
             Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
-            Tag::Is("structure_template") => Self::StructureTemplate(arm(value)?),
+            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
             Tag::Is("uniformly_sampled_specifications") => Self::UniformlySampledSpecifications(arm(value)?),
             _ => Self::Unknown(value),
         })
@@ -1013,7 +1141,7 @@ impl<'de> Deserialize<'de> for LegacyBinderSpecification {
 }
 
 /// One of the kinds of `design_motifs` of [`ProteinDesignFromTemplateEntity`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DesignMotif {
     /// A [`ProteinDesignReplacementMotif`].
@@ -1022,6 +1150,16 @@ pub enum DesignMotif {
     Insertion(ProteinDesignInsertionMotif),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for DesignMotif {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Replacement(value) => value.serialize(serializer),
+            Self::Insertion(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for DesignMotif {
@@ -1036,7 +1174,7 @@ impl<'de> Deserialize<'de> for DesignMotif {
 }
 
 /// One of the kinds of `entities` of [`SingleProteinDesignBinder`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SingleProteinDesignBinderEntity {
     /// A [`ProteinDesignFromTemplateEntity`].
@@ -1045,6 +1183,16 @@ pub enum SingleProteinDesignBinderEntity {
     No(ProteinDesignNoTemplateEntity),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for SingleProteinDesignBinderEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::From(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for SingleProteinDesignBinderEntity {
@@ -1059,7 +1207,7 @@ impl<'de> Deserialize<'de> for SingleProteinDesignBinderEntity {
 }
 
 /// One of the kinds of `specifications` of [`UniformlySampledProteinDesignBinder`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Specification {
     /// A [`SingleProteinDesignBinder`].
@@ -1068,6 +1216,16 @@ pub enum Specification {
     BoltzCurated(ProteinDesignBoltzCuratedBinder),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Specification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::SingleProteinDesignBinder(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Specification {
@@ -1082,7 +1240,7 @@ impl<'de> Deserialize<'de> for Specification {
 }
 
 /// One of the kinds of `binder` of [`BinderDesignRun`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum BinderDesignRunBinder {
     /// A [`SingleProteinDesignBinder`].
@@ -1093,6 +1251,17 @@ pub enum BinderDesignRunBinder {
     UniformlySampled(UniformlySampledProteinDesignBinder),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for BinderDesignRunBinder {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::SingleProteinDesignBinder(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::UniformlySampled(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for BinderDesignRunBinder {
@@ -1108,15 +1277,25 @@ impl<'de> Deserialize<'de> for BinderDesignRunBinder {
 }
 
 /// One of the kinds of `entities` of [`Target`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum TargetEntity {
     /// A [`ProteinDesignTargetFromTemplateEntity`].
     From(ProteinDesignTargetFromTemplateEntity),
     /// A [`ProteinDesignTargetNoTemplateEntity`].
-    No(ProteinDesignTargetNoTemplateEntity),
+    No(Box<ProteinDesignTargetNoTemplateEntity>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for TargetEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::From(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for TargetEntity {
@@ -1124,14 +1303,14 @@ impl<'de> Deserialize<'de> for TargetEntity {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
             Tag::Is("from_template") => Self::From(arm(value)?),
-            Tag::Is("no_template") => Self::No(arm(value)?),
+            Tag::Is("no_template") => Self::No(Box::new(arm(value)?)),
             _ => Self::Unknown(value),
         })
     }
 }
 
 /// One of the kinds of `entity` of [`FusionProteinNoTemplateSegment`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum FusionProteinNoTemplateSegmentEntity {
     /// A [`FusionProteinFixedSegment`].
@@ -1140,6 +1319,16 @@ pub enum FusionProteinNoTemplateSegmentEntity {
     DesignedProtein(FusionProteinDesignedSegment),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for FusionProteinNoTemplateSegmentEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Protein(value) => value.serialize(serializer),
+            Self::DesignedProtein(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for FusionProteinNoTemplateSegmentEntity {
@@ -1154,7 +1343,7 @@ impl<'de> Deserialize<'de> for FusionProteinNoTemplateSegmentEntity {
 }
 
 /// One of the kinds of `segments` of [`FusionProteinEntity`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Segment {
     /// A [`ProteinDesignFromTemplateEntity`].
@@ -1163,6 +1352,16 @@ pub enum Segment {
     No(FusionProteinNoTemplateSegment),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Segment {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::From(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Segment {
@@ -1177,7 +1376,7 @@ impl<'de> Deserialize<'de> for Segment {
 }
 
 /// One of the kinds of `entities` of [`GenericDesignRun`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum GenericDesignRunEntity {
     /// A [`ProteinDesignFromTemplateEntity`].
@@ -1188,6 +1387,17 @@ pub enum GenericDesignRunEntity {
     FusionProtein(FusionProteinEntity),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for GenericDesignRunEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::FromTemplate(value) => value.serialize(serializer),
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::FusionProtein(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for GenericDesignRunEntity {
@@ -1203,7 +1413,7 @@ impl<'de> Deserialize<'de> for GenericDesignRunEntity {
 }
 
 /// One of the kinds of `input` of [`Run`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum DesignRun {
     /// A [`LegacyDesignRun`].
@@ -1214,6 +1424,17 @@ pub enum DesignRun {
     Generic(GenericDesignRun),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for DesignRun {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LegacyDesignRun(value) => value.serialize(serializer),
+            Self::Binder(value) => value.serialize(serializer),
+            Self::Generic(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for DesignRun {

@@ -5,11 +5,11 @@ pub mod params;
 
 pub use crate::models::common::{Error, PresignedFile, Status, Warning};
 pub use crate::models::protein::{Entity, Metrics, Target};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 /// As found in `progress` of [`RunSummary`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Progress {
     /// Number of accepted proteins that reached terminal failure during screening.
@@ -19,12 +19,13 @@ pub struct Progress {
     /// Total number of proteins accepted into the screening run.
     pub total_proteins_to_screen: i64,
     /// ID of the latest result
-    #[serde(default)]
     pub latest_result_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Summary of a protein library screening pipeline run (excludes input)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RunSummary {
     /// Unique ProteinLibraryScreenSummary identifier
@@ -46,42 +47,39 @@ pub struct RunSummary {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `artifacts` of [`ScreenedProtein`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Artifacts {
     /// An archive of all its files.
     pub archive: PresignedFile,
     /// The predicted structure file.
     pub structure: PresignedFile,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Result for a single screened protein
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ScreenedProtein {
     /// Unique result ID
@@ -97,25 +95,27 @@ pub struct ScreenedProtein {
     /// Quality metrics.
     pub metrics: Metrics,
     /// Client-provided identifier for this protein, if provided
-    #[serde(default)]
     pub external_id: Option<String>,
     /// Warnings about potential quality issues with this result.
-    #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Pipeline input (null if data deleted)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Input {
     /// `proteins`.
     pub proteins: PresignedFile,
     /// Target specification (structure template or template-free)
     pub target: Target,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A protein library screening pipeline run
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Run {
     /// Unique ProteinLibraryScreen identifier
@@ -137,29 +137,23 @@ pub struct Run {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Pipeline input (null if data deleted)
-    #[serde(default)]
     pub input: Option<Input>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }

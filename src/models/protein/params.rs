@@ -5,21 +5,27 @@ pub use crate::models::common::params::{
     Bond, Constraint, DnaEntity, GlycanEntity, LigandCcdEntity, LigandSmilesEntity, ProteinEntity, RnaEntity,
     URLSource,
 };
-use serde::{Serialize, Serializer};
+use crate::models::union::{Tag, arm, refuse, refuse_tag, tag};
+use crate::models::{Extra, Model};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Per-chain specification for a ligand chain in structure_template mode.
 ///
 /// The full ligand is always included.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StructureTemplateLigandChainSpec {
+    #[model(constant = "ligand")]
     chain_type: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StructureTemplateLigandChainSpec {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new() -> Self {
-        Self { chain_type: "ligand" }
+        Self { chain_type: "ligand", extra: Extra::default() }
     }
 }
 
@@ -30,32 +36,35 @@ impl Default for StructureTemplateLigandChainSpec {
 }
 
 /// As sent in `structure` of [`StructureTemplateBinderSpec`](crate::models::protein::design::params::StructureTemplateBinderSpec).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct CifBase64Source {
     data: String,
+    #[model(constant = "chemical/x-cif")]
     media_type: &'static str,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "base64")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl CifBase64Source {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(data: impl Into<String>) -> Self {
-        Self { data: data.into(), media_type: "chemical/x-cif", kind: "base64" }
+        Self { data: data.into(), media_type: "chemical/x-cif", kind: "base64", extra: Extra::default() }
     }
 }
 
 /// Per-chain specification for a polymer (protein/RNA/DNA) chain in a structure template target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StructureTemplateTargetPolymerChainSpec {
+    #[model(constant = "polymer")]
     chain_type: &'static str,
     crop_residues: CropResidue,
-    #[serde(skip_serializing_if = "Option::is_none")]
     epitope_residues: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     flexible_residues: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     non_binding_residues: Option<Vec<i64>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StructureTemplateTargetPolymerChainSpec {
@@ -67,6 +76,7 @@ impl StructureTemplateTargetPolymerChainSpec {
             epitope_residues: None,
             flexible_residues: None,
             non_binding_residues: None,
+            extra: Extra::default(),
         }
     }
 
@@ -100,37 +110,41 @@ impl StructureTemplateTargetPolymerChainSpec {
 /// Target defined by an uploaded 3D structure (CIF or PDB file).
 ///
 /// Only chains included in chain_selection are used.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StructureTemplateTarget {
     chain_selection: BTreeMap<String, ChainSelection>,
     structure: Structure,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "structure_template")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StructureTemplateTarget {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(chain_selection: BTreeMap<String, ChainSelection>, structure: impl Into<Structure>) -> Self {
-        Self { chain_selection, structure: structure.into(), kind: "structure_template" }
+        Self {
+            chain_selection,
+            structure: structure.into(),
+            kind: "structure_template",
+            extra: Extra::default(),
+        }
     }
 }
 
 /// Target defined by sequences only, without a 3D structure template
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct NoTemplateTarget {
     entities: Vec<Entity>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "no_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     bonds: Option<Vec<Bond>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     constraints: Option<Vec<Constraint>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     epitope_ligand_chains: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     epitope_residues: Option<BTreeMap<String, Vec<i64>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     non_binding_residues: Option<BTreeMap<String, Vec<i64>>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl NoTemplateTarget {
@@ -144,6 +158,7 @@ impl NoTemplateTarget {
             epitope_ligand_chains: None,
             epitope_residues: None,
             non_binding_residues: None,
+            extra: Extra::default(),
         }
     }
 
@@ -194,52 +209,66 @@ impl NoTemplateTarget {
 }
 
 /// As sent in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ExcludedAminoAcidsDesignFilter {
     amino_acids: Vec<String>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "excluded_amino_acids")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ExcludedAminoAcidsDesignFilter {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(amino_acids: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self { amino_acids: amino_acids.into_iter().map(Into::into).collect(), kind: "excluded_amino_acids" }
+        Self {
+            amino_acids: amino_acids.into_iter().map(Into::into).collect(),
+            kind: "excluded_amino_acids",
+            extra: Extra::default(),
+        }
     }
 }
 
 /// As sent in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct MaxHydrophobicFractionDesignFilter {
     max_fraction: f64,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "max_hydrophobic_fraction")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl MaxHydrophobicFractionDesignFilter {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(max_fraction: f64) -> Self {
-        Self { max_fraction, kind: "max_hydrophobic_fraction" }
+        Self { max_fraction, kind: "max_hydrophobic_fraction", extra: Extra::default() }
     }
 }
 
 /// As sent in `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ExcludedSequenceMotifsDesignFilter {
     motifs: Vec<String>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "excluded_sequence_motifs")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ExcludedSequenceMotifsDesignFilter {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(motifs: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self { motifs: motifs.into_iter().map(Into::into).collect(), kind: "excluded_sequence_motifs" }
+        Self {
+            motifs: motifs.into_iter().map(Into::into).collect(),
+            kind: "excluded_sequence_motifs",
+            extra: Extra::default(),
+        }
     }
 }
 
 /// One of the kinds of `crop_residues` of [`StructureTemplatePolymerChainSpec`](crate::models::protein::design::params::StructureTemplatePolymerChainSpec).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CropResidue {
     /// `"all"`.
     All,
@@ -262,9 +291,19 @@ impl Serialize for CropResidue {
     }
 }
 
+impl<'de> Deserialize<'de> for CropResidue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match &value {
+            Value::String(s) if s == "all" => Self::All,
+            Value::Array(_) => Self::List(arm(value)?),
+            _ => return Err(refuse(&value, "`all` or a list")),
+        })
+    }
+}
+
 /// One of the kinds of `structure` of [`StructureTemplateBinderSpec`](crate::models::protein::design::params::StructureTemplateBinderSpec).
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Structure {
     /// A [`URLSource`].
     Url(URLSource),
@@ -284,9 +323,28 @@ impl From<CifBase64Source> for Structure {
     }
 }
 
+impl Serialize for Structure {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Url(value) => value.serialize(serializer),
+            Self::Base64(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Structure {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("base64") => Self::Base64(arm(value)?),
+            Tag::Is("url") => Self::Url(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["base64", "url"])),
+        })
+    }
+}
+
 /// One of the kinds of `chain_selection` of [`StructureTemplateTarget`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ChainSelection {
     /// A [`StructureTemplateLigandChainSpec`].
     Ligand(StructureTemplateLigandChainSpec),
@@ -306,9 +364,28 @@ impl From<StructureTemplateTargetPolymerChainSpec> for ChainSelection {
     }
 }
 
+impl Serialize for ChainSelection {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Ligand(value) => value.serialize(serializer),
+            Self::Polymer(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ChainSelection {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "chain_type") {
+            Tag::Is("ligand") => Self::Ligand(arm(value)?),
+            Tag::Is("polymer") => Self::Polymer(arm(value)?),
+            other => return Err(refuse_tag(other, "chain_type", &["ligand", "polymer"])),
+        })
+    }
+}
+
 /// One of the kinds of `entities` of [`NoTemplateTarget`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Entity {
     /// A [`RnaEntity`].
     Rna(RnaEntity),
@@ -360,9 +437,42 @@ impl From<ProteinEntity> for Entity {
     }
 }
 
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Rna(value) => value.serialize(serializer),
+            Self::Dna(value) => value.serialize(serializer),
+            Self::LigandCcd(value) => value.serialize(serializer),
+            Self::LigandSmiles(value) => value.serialize(serializer),
+            Self::Glycan(value) => value.serialize(serializer),
+            Self::Protein(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("dna") => Self::Dna(arm(value)?),
+            Tag::Is("glycan") => Self::Glycan(arm(value)?),
+            Tag::Is("ligand_ccd") => Self::LigandCcd(arm(value)?),
+            Tag::Is("ligand_smiles") => Self::LigandSmiles(arm(value)?),
+            Tag::Is("protein") => Self::Protein(arm(value)?),
+            Tag::Is("rna") => Self::Rna(arm(value)?),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &["dna", "glycan", "ligand_ccd", "ligand_smiles", "protein", "rna"],
+                ));
+            }
+        })
+    }
+}
+
 /// One of the kinds of `target` of [`LegacyDesignRun`](crate::models::protein::design::params::LegacyDesignRun).
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Target {
     /// A [`StructureTemplateTarget`].
     Structure(StructureTemplateTarget),
@@ -382,9 +492,28 @@ impl From<NoTemplateTarget> for Target {
     }
 }
 
+impl Serialize for Target {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Structure(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("no_template") => Self::No(arm(value)?),
+            Tag::Is("structure_template") => Self::Structure(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["no_template", "structure_template"])),
+        })
+    }
+}
+
 /// One of the kinds of `filters` of [`ProteinDesignReplacementMotif`](crate::models::protein::design::params::ProteinDesignReplacementMotif).
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum GlobalDesignFilter {
     /// A [`ExcludedAminoAcidsDesignFilter`].
     ExcludedAminoAcids(ExcludedAminoAcidsDesignFilter),
@@ -409,5 +538,33 @@ impl From<MaxHydrophobicFractionDesignFilter> for GlobalDesignFilter {
 impl From<ExcludedSequenceMotifsDesignFilter> for GlobalDesignFilter {
     fn from(value: ExcludedSequenceMotifsDesignFilter) -> Self {
         Self::ExcludedSequenceMotifs(value)
+    }
+}
+
+impl Serialize for GlobalDesignFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::ExcludedAminoAcids(value) => value.serialize(serializer),
+            Self::MaxHydrophobicFraction(value) => value.serialize(serializer),
+            Self::ExcludedSequenceMotifs(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GlobalDesignFilter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("excluded_amino_acids") => Self::ExcludedAminoAcids(arm(value)?),
+            Tag::Is("excluded_sequence_motifs") => Self::ExcludedSequenceMotifs(arm(value)?),
+            Tag::Is("max_hydrophobic_fraction") => Self::MaxHydrophobicFraction(arm(value)?),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &["excluded_amino_acids", "excluded_sequence_motifs", "max_hydrophobic_fraction"],
+                ));
+            }
+        })
     }
 }

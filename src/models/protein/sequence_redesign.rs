@@ -6,12 +6,13 @@ pub mod params;
 pub use crate::models::common::{Error, PresignedFile, Status};
 pub use crate::models::protein::{BinderDesignResult, GenericDesignResult, GlobalDesignFilter, Progress};
 use crate::models::union::{Tag, arm, tag};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 /// Summary of a protein sequence redesign run.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RunSummary {
     /// Unique ProteinSequenceRedesignRunSummary identifier
@@ -33,32 +34,27 @@ pub struct RunSummary {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A fixed target chain from the input CIF.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct BinderSequenceRedesignTargetEntity {
     /// The chain ID.
@@ -66,12 +62,14 @@ pub struct BinderSequenceRedesignTargetEntity {
     /// `role`.
     pub role: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `design_motifs` of [`BinderSequenceRedesignBinderEntity`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct DesignMotif {
     /// Filters applied to this motif in addition to global_design_filters.
@@ -79,12 +77,14 @@ pub struct DesignMotif {
     /// 0-indexed residues to redesign on this chain.
     pub residues: Vec<i64>,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`BinderRedesignRun`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct BinderSequenceRedesignBinderEntity {
     /// The chain ID.
@@ -92,15 +92,16 @@ pub struct BinderSequenceRedesignBinderEntity {
     /// `role`.
     pub role: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Residues to redesign. Omit this field to keep the binder chain fixed.
-    #[serde(default)]
     pub design_motifs: Option<Vec<DesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `input` of [`Run`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct BinderRedesignRun {
     /// Every chain in the input CIF, assigned exactly once as target or binder.
@@ -110,37 +111,37 @@ pub struct BinderRedesignRun {
     /// The predicted structure file.
     pub structure: PresignedFile,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Filters applied to every redesigned region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
-    #[serde(default)]
     pub global_design_filters: Option<Vec<GlobalDesignFilter>>,
     /// The idempotency key it was started with, if any.
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Workspace to run this redesign in.
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `entities` of [`GenericRedesignRun`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Entity {
     /// The chain ID.
     pub chain_id: String,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Residues to redesign. Omit this field to keep the chain fixed.
-    #[serde(default)]
     pub design_motifs: Option<Vec<DesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `input` of [`Run`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct GenericRedesignRun {
     /// Every chain in the input CIF, assigned exactly once.
@@ -150,23 +151,22 @@ pub struct GenericRedesignRun {
     /// The predicted structure file.
     pub structure: PresignedFile,
     /// Which kind it is.
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     pub kind: String,
     /// Filters applied to every redesigned region.
     ///
     /// When omitted, cysteine is excluded. Pass \[\] to disable global filters.
-    #[serde(default)]
     pub global_design_filters: Option<Vec<GlobalDesignFilter>>,
     /// The idempotency key it was started with, if any.
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Workspace to run this redesign in.
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A fixed-structure protein sequence redesign run.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Run {
     /// Unique ProteinSequenceRedesignRun identifier
@@ -188,43 +188,47 @@ pub struct Run {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Pipeline input (null if data deleted)
-    #[serde(default)]
     pub input: Option<RedesignRun>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `protein.sequence_redesign.list_results`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RedesignResult {
     /// A [`BinderDesignResult`].
     Binder(Box<BinderDesignResult>),
     /// A [`GenericDesignResult`].
-    Generic(GenericDesignResult),
+    Generic(Box<GenericDesignResult>),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for RedesignResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Binder(value) => value.serialize(serializer),
+            Self::Generic(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for RedesignResult {
@@ -232,14 +236,14 @@ impl<'de> Deserialize<'de> for RedesignResult {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
             Tag::Is("binder") => Self::Binder(Box::new(arm(value)?)),
-            Tag::Is("generic") => Self::Generic(arm(value)?),
+            Tag::Is("generic") => Self::Generic(Box::new(arm(value)?)),
             _ => Self::Unknown(value),
         })
     }
 }
 
 /// One of the kinds of `entities` of [`BinderRedesignRun`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RedesignEntity {
     /// A [`BinderSequenceRedesignTargetEntity`].
@@ -248,6 +252,16 @@ pub enum RedesignEntity {
     Binder(BinderSequenceRedesignBinderEntity),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for RedesignEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Target(value) => value.serialize(serializer),
+            Self::Binder(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for RedesignEntity {
@@ -262,7 +276,7 @@ impl<'de> Deserialize<'de> for RedesignEntity {
 }
 
 /// One of the kinds of `input` of [`Run`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RedesignRun {
     /// A [`BinderRedesignRun`].
@@ -271,6 +285,16 @@ pub enum RedesignRun {
     Generic(GenericRedesignRun),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for RedesignRun {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Binder(value) => value.serialize(serializer),
+            Self::Generic(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for RedesignRun {

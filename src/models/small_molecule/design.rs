@@ -5,8 +5,8 @@ pub mod params;
 
 pub use crate::models::common::{AdmeProperties, Error, Status, Warning};
 pub use crate::models::small_molecule::{Metrics, MoleculeArtifacts, MoleculeFilter, Target};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 open_enum! {
     /// The values of `chemical_space` of [`Input`].
@@ -19,7 +19,7 @@ open_enum! {
 }
 
 /// Pipeline input (null if data deleted)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Input {
     /// Number of molecules to generate. Must be between 10 and 1,000,000.
@@ -31,23 +31,21 @@ pub struct Input {
     /// Use 'enamine_real' for the Enamine REAL chemical space, 'wuxi_galaxi' for the
     /// WuXi GalaXi chemical space when enabled for your organization, or 'none' to
     /// disable chemical-space filtering.
-    #[serde(default)]
     pub chemical_space: Option<ChemicalSpace>,
     /// Client-provided key to prevent duplicate submissions on retries
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Molecule filtering configuration.
     ///
     /// Controls both Boltz built-in SMARTS filtering and custom filters.
-    #[serde(default)]
     pub molecule_filters: Option<MoleculeFilter>,
     /// Target workspace ID (admin keys only; ignored for workspace keys)
-    #[serde(default)]
     pub workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `progress` of [`Run`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Progress {
     /// Number of molecules generated so far
@@ -55,12 +53,13 @@ pub struct Progress {
     /// Total number of molecules requested
     pub total_molecules_to_generate: i64,
     /// ID of the most recently generated result
-    #[serde(default)]
     pub latest_result_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A small molecule design pipeline run that generates novel molecules
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Run {
     /// Unique SmDesignRun identifier
@@ -82,35 +81,29 @@ pub struct Run {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Pipeline input (null if data deleted)
-    #[serde(default)]
     pub input: Option<Input>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Summary of a small molecule design pipeline run (excludes input)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RunSummary {
     /// Unique SmDesignRunSummary identifier
@@ -132,32 +125,27 @@ pub struct RunSummary {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A single designed small molecule result
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct DesignedMolecule {
     /// Unique result ID
@@ -171,9 +159,9 @@ pub struct DesignedMolecule {
     /// SMILES string of the designed molecule
     pub smiles: String,
     /// Tier 1 ADME summary values for this molecule.
-    #[serde(default)]
     pub adme: Option<AdmeProperties>,
     /// Warnings about potential quality issues with this result.
-    #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }

@@ -6,8 +6,9 @@ pub mod params;
 pub use crate::models::common::{Error, PresignedFile, Status, URLSource, Warning};
 pub use crate::models::small_molecule::{Metrics, MoleculeArtifacts, MoleculeFilter, Target};
 use crate::models::union::{Tag, arm, tag};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 open_enum! {
@@ -33,7 +34,7 @@ open_enum! {
 }
 
 /// As found in `library` of [`Input`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Library {
     /// Delimited-text format of the molecule library.
@@ -44,12 +45,13 @@ pub struct Library {
     /// uploaded base64 source.
     pub source: Source,
     /// An exact, case-sensitive column name without leading or trailing whitespace.
-    #[serde(default)]
     pub id_column: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Pipeline input (null if data deleted)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Input {
     /// How many molecules to score.
@@ -66,12 +68,13 @@ pub struct Input {
     /// Molecule filtering configuration.
     ///
     /// Controls both Boltz built-in SMARTS filtering and custom filters.
-    #[serde(default)]
     pub molecule_filters: Option<MoleculeFilter>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `rejection_summary` of [`Progress`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RejectionSummary {
     /// Number of submitted rows that collapsed onto a molecule already in the library.
@@ -83,10 +86,12 @@ pub struct RejectionSummary {
     pub filtered_count: i64,
     /// Number of submitted molecules rejected as invalid input.
     pub invalid_count: i64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `progress` of [`Run`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Progress {
     /// Molecules that reached terminal failure.
@@ -106,20 +111,19 @@ pub struct Progress {
     /// The requested budget: how many of the library will be scored.
     pub total_molecules_to_score: i64,
     /// ID of the most recently scored result
-    #[serde(default)]
     pub latest_result_id: Option<String>,
     /// Distinct molecules accepted after validation, filtering and de-duplication.
     ///
     /// Omitted while the submitted library is being prepared.
-    #[serde(default)]
     pub library_size: Option<i64>,
     /// `rejection_summary`.
-    #[serde(default)]
     pub rejection_summary: Option<RejectionSummary>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A small molecule library exploration pipeline run
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Run {
     /// Unique SmExplore identifier
@@ -141,35 +145,29 @@ pub struct Run {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Pipeline input (null if data deleted)
-    #[serde(default)]
     pub input: Option<Input>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Result for a single scored small molecule
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ExploredMolecule {
     /// Unique result ID
@@ -183,15 +181,15 @@ pub struct ExploredMolecule {
     /// SMILES string of the scored molecule
     pub smiles: String,
     /// Client-provided identifier for this molecule, if provided
-    #[serde(default)]
     pub external_id: Option<String>,
     /// Warnings about potential quality issues with this result.
-    #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// One of the kinds of `source` of [`Library`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Source {
     /// A [`PresignedFile`].
@@ -200,6 +198,16 @@ pub enum Source {
     Url(URLSource),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
+}
+
+impl Serialize for Source {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::PresignedFile(value) => value.serialize(serializer),
+            Self::Url(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Source {

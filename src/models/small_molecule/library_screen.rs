@@ -3,11 +3,11 @@
 
 pub use crate::models::common::{AdmeProperties, Error, PresignedFile, Status, Warning};
 pub use crate::models::small_molecule::{Metrics, MoleculeArtifacts, MoleculeFilter, Target};
+use crate::models::{Extra, Model};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 /// Pipeline input (null if data deleted)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Input {
     /// `molecules`.
@@ -17,22 +17,25 @@ pub struct Input {
     /// Molecule filtering configuration.
     ///
     /// Controls both Boltz built-in SMARTS filtering and custom filters.
-    #[serde(default)]
     pub molecule_filters: Option<MoleculeFilter>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `rejection_summary` of [`Progress`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RejectionSummary {
     /// Number of submitted molecules removed by server-side filtering rules.
     pub filtered_count: i64,
     /// Number of submitted molecules rejected as invalid input.
     pub invalid_count: i64,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// As found in `progress` of [`Run`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Progress {
     /// Number of accepted molecules that reached terminal failure during screening.
@@ -43,15 +46,15 @@ pub struct Progress {
     /// and filtering.
     pub total_molecules_to_screen: i64,
     /// ID of the most recently screened result
-    #[serde(default)]
     pub latest_result_id: Option<String>,
     /// `rejection_summary`.
-    #[serde(default)]
     pub rejection_summary: Option<RejectionSummary>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// A small molecule library screening pipeline run
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Run {
     /// Unique SmScreen identifier
@@ -73,35 +76,29 @@ pub struct Run {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Pipeline input (null if data deleted)
-    #[serde(default)]
     pub input: Option<Input>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Summary of a small molecule library screening pipeline run (excludes input)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct RunSummary {
     /// Unique SmScreenSummary identifier
@@ -123,32 +120,27 @@ pub struct RunSummary {
     /// Workspace ID
     pub workspace_id: String,
     /// When it finished, once it has.
-    #[serde(default)]
     pub completed_at: Option<DateTime<Utc>>,
     /// When the input, output, and result data was permanently deleted.
     ///
     /// Null if data has not been deleted.
-    #[serde(default)]
     pub data_deleted_at: Option<DateTime<Utc>>,
     /// What went wrong, when it failed.
-    #[serde(default)]
     pub error: Option<Error>,
     /// Client-provided idempotency key
-    #[serde(default)]
     pub idempotency_key: Option<String>,
     /// How far it has got.
-    #[serde(default)]
     pub progress: Option<Progress>,
     /// When it started running, once it has.
-    #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
     /// When it was stopped, if it was.
-    #[serde(default)]
     pub stopped_at: Option<DateTime<Utc>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }
 
 /// Result for a single screened small molecule
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ScreenedMolecule {
     /// Unique result ID
@@ -162,12 +154,11 @@ pub struct ScreenedMolecule {
     /// SMILES string of the screened molecule
     pub smiles: String,
     /// Tier 1 ADME summary values for this molecule.
-    #[serde(default)]
     pub adme: Option<AdmeProperties>,
     /// Client-provided identifier for this molecule, if provided
-    #[serde(default)]
     pub external_id: Option<String>,
     /// Warnings about potential quality issues with this result.
-    #[serde(default)]
     pub warnings: Option<Vec<Warning>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    pub extra: Extra,
 }

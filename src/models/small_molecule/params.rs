@@ -2,7 +2,10 @@
 //! Request types of `small_molecule`.
 
 pub use crate::models::common::params::{Bond, Constraint, GlycanEntity, ProteinEntity};
-use serde::Serialize;
+use crate::models::union::{Tag, arm, refuse_tag, tag};
+use crate::models::{Extra, Model};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 open_enum! {
@@ -54,20 +57,17 @@ open_enum! {
 }
 
 /// Target protein sequences for small molecule design or screening.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Target {
     entities: Vec<Entity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     bonds: Option<Vec<Bond>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     constraints: Option<Vec<Constraint>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pocket_residues: Option<BTreeMap<String, Vec<i64>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     reference_ligands: Option<Vec<String>>,
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[model(rename = "type")]
     kind: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Target {
@@ -80,6 +80,7 @@ impl Target {
             pocket_residues: None,
             reference_ligands: None,
             kind: None,
+            extra: Extra::default(),
         }
     }
 
@@ -134,22 +135,31 @@ impl Target {
 ///
 /// Rejects molecules that violate drug-likeness criteria based on molecular weight, LogP, hydrogen
 /// bond donors, and hydrogen bond acceptors.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct LipinskiFilter {
     max_hba: f64,
     max_hbd: f64,
     max_logp: f64,
     max_mw: f64,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "lipinski_filter")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     allow_single_violation: Option<bool>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl LipinskiFilter {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(max_hba: f64, max_hbd: f64, max_logp: f64, max_mw: f64) -> Self {
-        Self { max_hba, max_hbd, max_logp, max_mw, kind: "lipinski_filter", allow_single_violation: None }
+        Self {
+            max_hba,
+            max_hbd,
+            max_logp,
+            max_mw,
+            kind: "lipinski_filter",
+            allow_single_violation: None,
+            extra: Extra::default(),
+        }
     }
 
     /// If true, one rule violation is allowed (classic Rule of Five).
@@ -162,18 +172,18 @@ impl LipinskiFilter {
 }
 
 /// Min/max range constraint for an RDKit molecular descriptor
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct DescriptorRange {
-    #[serde(skip_serializing_if = "Option::is_none")]
     max: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     min: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl DescriptorRange {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new() -> Self {
-        Self { max: None, min: None }
+        Self { max: None, min: None, extra: Extra::default() }
     }
 
     /// Maximum allowed value (inclusive)
@@ -199,30 +209,22 @@ impl Default for DescriptorRange {
 ///
 /// Each descriptor is constrained to a min/max range. Only descriptors you provide are checked —
 /// omitted descriptors are unconstrained.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct RdkitDescriptorFilter {
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "rdkit_descriptor_filter")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     fraction_csp3: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     mol_logp: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     mol_wt: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     num_aromatic_rings: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     num_h_acceptors: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     num_h_donors: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     num_heteroatoms: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     num_rings: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     num_rotatable_bonds: Option<DescriptorRange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     tpsa: Option<DescriptorRange>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl RdkitDescriptorFilter {
@@ -240,6 +242,7 @@ impl RdkitDescriptorFilter {
             num_rings: None,
             num_rotatable_bonds: None,
             tpsa: None,
+            extra: Extra::default(),
         }
     }
 
@@ -313,65 +316,79 @@ impl Default for RdkitDescriptorFilter {
 /// Filter molecules by custom SMARTS patterns.
 ///
 /// Molecules matching any pattern are rejected.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct SmartsCustomFilter {
     patterns: Vec<String>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "smarts_custom_filter")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl SmartsCustomFilter {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(patterns: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self { patterns: patterns.into_iter().map(Into::into).collect(), kind: "smarts_custom_filter" }
+        Self {
+            patterns: patterns.into_iter().map(Into::into).collect(),
+            kind: "smarts_custom_filter",
+            extra: Extra::default(),
+        }
     }
 }
 
 /// Filter molecules using a predefined SMARTS catalog of structural alerts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct SmartsCatalogFilter {
     catalog: Catalog,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "smarts_catalog_filter")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl SmartsCatalogFilter {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(catalog: Catalog) -> Self {
-        Self { catalog, kind: "smarts_catalog_filter" }
+        Self { catalog, kind: "smarts_catalog_filter", extra: Extra::default() }
     }
 }
 
 /// Filter molecules by regex patterns on their SMILES representation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct SmilesRegexFilter {
     patterns: Vec<String>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "smiles_regex_filter")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl SmilesRegexFilter {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(patterns: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self { patterns: patterns.into_iter().map(Into::into).collect(), kind: "smiles_regex_filter" }
+        Self {
+            patterns: patterns.into_iter().map(Into::into).collect(),
+            kind: "smiles_regex_filter",
+            extra: Extra::default(),
+        }
     }
 }
 
 /// Molecule filtering configuration.
 ///
 /// Controls both Boltz built-in SMARTS filtering and custom filters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct MoleculeFilters {
-    #[serde(skip_serializing_if = "Option::is_none")]
     boltz_smarts_catalog_filter_level: Option<BoltzSmartsCatalogFilterLevel>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     custom_filters: Option<Vec<CustomFilter>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl MoleculeFilters {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new() -> Self {
-        Self { boltz_smarts_catalog_filter_level: None, custom_filters: None }
+        Self { boltz_smarts_catalog_filter_level: None, custom_filters: None, extra: Extra::default() }
     }
 
     /// Controls the stringency of Boltz's built-in SMARTS structural alert filtering,
@@ -401,8 +418,7 @@ impl Default for MoleculeFilters {
 }
 
 /// One of the kinds of `entities` of [`Target`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Entity {
     /// A [`GlycanEntity`].
     Glycan(GlycanEntity),
@@ -422,9 +438,28 @@ impl From<ProteinEntity> for Entity {
     }
 }
 
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Glycan(value) => value.serialize(serializer),
+            Self::Protein(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("glycan") => Self::Glycan(arm(value)?),
+            Tag::Is("protein") => Self::Protein(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["glycan", "protein"])),
+        })
+    }
+}
+
 /// One of the kinds of `custom_filters` of [`MoleculeFilters`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CustomFilter {
     /// A [`LipinskiFilter`].
     Lipinski(LipinskiFilter),
@@ -465,5 +500,43 @@ impl From<SmartsCatalogFilter> for CustomFilter {
 impl From<SmilesRegexFilter> for CustomFilter {
     fn from(value: SmilesRegexFilter) -> Self {
         Self::SmilesRegex(value)
+    }
+}
+
+impl Serialize for CustomFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Lipinski(value) => value.serialize(serializer),
+            Self::RdkitDescriptor(value) => value.serialize(serializer),
+            Self::SmartsCustom(value) => value.serialize(serializer),
+            Self::SmartsCatalog(value) => value.serialize(serializer),
+            Self::SmilesRegex(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CustomFilter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("lipinski_filter") => Self::Lipinski(arm(value)?),
+            Tag::Is("rdkit_descriptor_filter") => Self::RdkitDescriptor(Box::new(arm(value)?)),
+            Tag::Is("smarts_catalog_filter") => Self::SmartsCatalog(arm(value)?),
+            Tag::Is("smarts_custom_filter") => Self::SmartsCustom(arm(value)?),
+            Tag::Is("smiles_regex_filter") => Self::SmilesRegex(arm(value)?),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &[
+                        "lipinski_filter",
+                        "rdkit_descriptor_filter",
+                        "smarts_catalog_filter",
+                        "smarts_custom_filter",
+                        "smiles_regex_filter",
+                    ],
+                ));
+            }
+        })
     }
 }

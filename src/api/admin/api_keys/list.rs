@@ -57,6 +57,7 @@ mod tests {
             first_id: ids.first().map(|s| (*s).to_owned()),
             last_id: ids.last().map(|s| (*s).to_owned()),
             has_more: Some(true),
+            extra: Default::default(),
         }
     }
 

@@ -4,12 +4,13 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::common::DataDeletion;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/predictions/adme/{id}/delete-data`: delete the input and output data of a ADME
 /// prediction.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeleteAdmeData {
     id: String,
 }

@@ -4,14 +4,17 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::models::predictions::structure_and_binding::PredictionSummary;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/predictions/structure-and-binding`: list structure and binding predictions, one
 /// page at a time.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListStructureAndBindingPredictions {
+    #[serde(flatten)]
     cursor: CursorParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
 }
 

@@ -4,14 +4,16 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::predictions::structure_and_binding::Prediction;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/predictions/structure-and-binding/{id}`: fetch a structure and binding
 /// prediction by ID.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetrieveStructureAndBinding {
     id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
 }
 

@@ -4,28 +4,34 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body_with_idempo
 use crate::error::BuildError;
 use crate::models::predictions::structure_and_binding::Prediction;
 use crate::models::predictions::structure_and_binding::params::Input;
+use crate::models::{Extra, Model};
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 /// `POST /compute/v1/predictions/structure-and-binding`: start a structure and binding prediction.
 ///
 /// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
 /// recognised by the server and it is retried like a read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StartStructureAndBinding {
     input: Input,
     model: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StartStructureAndBinding {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(input: Input) -> Self {
-        Self { input, model: "boltz-2.1".to_owned(), idempotency_key: None, workspace_id: None }
+        Self {
+            input,
+            model: "boltz-2.1".to_owned(),
+            idempotency_key: None,
+            workspace_id: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Model to use for prediction

@@ -6,6 +6,7 @@ use crate::error::BuildError;
 use crate::models::common::CostEstimate;
 use bytes::Bytes;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/protein/design/estimate-cost`: estimate what starting a protein design run
 /// would cost, without starting it.
@@ -13,8 +14,9 @@ use http::Method;
 /// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
 /// recognised by the server and it is retried like a read.
 ///
-/// It takes the same request as [`StartProteinDesign`].
-#[derive(Debug, Clone)]
+/// It takes the same request as [`StartProteinDesign`], and reads and writes as it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct EstimateProteinDesignCost(StartProteinDesign);
 
 impl EstimateProteinDesignCost {

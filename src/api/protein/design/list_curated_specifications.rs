@@ -4,13 +4,15 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::models::protein::design::CuratedSpecifications;
 use crate::models::protein::design::params::Type;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/protein/design/curated-specifications`: list Boltz's curated binder
 /// specifications.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListCuratedSpecifications {
+    #[serde(rename = "type")]
     kind: Type,
 }
 

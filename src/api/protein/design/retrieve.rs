@@ -4,13 +4,15 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::protein::design::Run;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/protein/design/{id}`: fetch a protein design run by ID.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetrieveProteinDesign {
     id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
 }
 

@@ -6,13 +6,13 @@ use crate::models::protein::design::Run;
 use crate::models::protein::design::params::DesignRun;
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/protein/design`: start a protein design run.
 ///
 /// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
 /// recognised by the server and it is retried like a read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct StartProteinDesign(DesignRun);
 

@@ -5,16 +5,20 @@ use crate::error::BuildError;
 use crate::models::protein::library_screen::ScreenedProtein;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/protein/library-screen/{id}/results`: list the results of a protein library
 /// screen, one page at a time; they appear while it runs.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListProteinLibraryScreenResults {
+    #[serde(flatten)]
     cursor: CursorParams,
     id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ids: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
 }
 

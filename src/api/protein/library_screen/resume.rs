@@ -4,11 +4,12 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::protein::library_screen::Run;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/protein/library-screen/{id}/resume`: resume a stopped protein library screen.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeProteinLibraryScreen {
     id: String,
 }

@@ -5,22 +5,22 @@ use crate::error::BuildError;
 use crate::models::protein::library_screen::Run;
 use crate::models::protein::library_screen::params::Protein;
 use crate::models::protein::params::Target;
+use crate::models::{Extra, Model};
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 /// `POST /compute/v1/protein/library-screen`: start a protein library screen.
 ///
 /// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
 /// recognised by the server and it is retried like a read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StartProteinLibraryScreen {
     proteins: Vec<Protein>,
     target: Target,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StartProteinLibraryScreen {
@@ -31,6 +31,7 @@ impl StartProteinLibraryScreen {
             target: target.into(),
             idempotency_key: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 

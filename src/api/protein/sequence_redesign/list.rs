@@ -4,13 +4,16 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::models::protein::sequence_redesign::RunSummary;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/protein/sequence-redesign`: list sequence redesign runs, one page at a time.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListSequenceRedesignRuns {
+    #[serde(flatten)]
     cursor: CursorParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
 }
 

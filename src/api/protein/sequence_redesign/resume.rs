@@ -4,12 +4,13 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::protein::sequence_redesign::Run;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/protein/sequence-redesign/{id}/resume`: resume a stopped sequence redesign
 /// run.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeSequenceRedesign {
     id: String,
 }

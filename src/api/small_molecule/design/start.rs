@@ -5,26 +5,24 @@ use crate::error::BuildError;
 use crate::models::small_molecule::design::Run;
 use crate::models::small_molecule::design::params::ChemicalSpace;
 use crate::models::small_molecule::params::{MoleculeFilters, Target};
+use crate::models::{Extra, Model};
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 /// `POST /compute/v1/small-molecule/design`: start a small-molecule design run.
 ///
 /// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
 /// recognised by the server and it is retried like a read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StartSmallMoleculeDesign {
     num_molecules: i64,
     target: Target,
-    #[serde(skip_serializing_if = "Option::is_none")]
     chemical_space: Option<ChemicalSpace>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     molecule_filters: Option<MoleculeFilters>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StartSmallMoleculeDesign {
@@ -37,6 +35,7 @@ impl StartSmallMoleculeDesign {
             idempotency_key: None,
             molecule_filters: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 

@@ -4,12 +4,13 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::small_molecule::explore::Run;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/small-molecule/explore/{id}/resume`: resume a stopped small-molecule
 /// exploration.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeExplore {
     id: String,
 }

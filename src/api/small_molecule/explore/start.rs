@@ -5,31 +5,38 @@ use crate::error::BuildError;
 use crate::models::small_molecule::explore::Run;
 use crate::models::small_molecule::explore::params::Library;
 use crate::models::small_molecule::params::{MoleculeFilters, Target};
+use crate::models::{Extra, Model};
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 /// `POST /compute/v1/small-molecule/explore`: start a small-molecule exploration.
 ///
 /// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
 /// recognised by the server and it is retried like a read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StartExplore {
     budget: i64,
     library: Library,
     target: Target,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     molecule_filters: Option<MoleculeFilters>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StartExplore {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(budget: i64, library: Library, target: Target) -> Self {
-        Self { budget, library, target, idempotency_key: None, molecule_filters: None, workspace_id: None }
+        Self {
+            budget,
+            library,
+            target,
+            idempotency_key: None,
+            molecule_filters: None,
+            workspace_id: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Client-provided key to prevent duplicate submissions on retries

@@ -5,16 +5,20 @@ use crate::error::BuildError;
 use crate::models::small_molecule::library_screen::ScreenedMolecule;
 use crate::pagination::{CursorPage, CursorParams};
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/small-molecule/library-screen/{id}/results`: list the results of a
 /// small-molecule library screen, one page at a time; they appear while it runs.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListSmallMoleculeLibraryScreenResults {
+    #[serde(flatten)]
     cursor: CursorParams,
     id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ids: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
 }
 

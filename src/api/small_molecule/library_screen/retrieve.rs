@@ -4,14 +4,16 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::small_molecule::library_screen::Run;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `GET /compute/v1/small-molecule/library-screen/{id}`: fetch a small-molecule library screen by
 /// ID.
 ///
 /// A read, retried after failures.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetrieveSmallMoleculeLibraryScreen {
     id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
 }
 

@@ -5,24 +5,23 @@ use crate::error::BuildError;
 use crate::models::common::params::Molecule;
 use crate::models::small_molecule::library_screen::Run;
 use crate::models::small_molecule::params::{MoleculeFilters, Target};
+use crate::models::{Extra, Model};
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 /// `POST /compute/v1/small-molecule/library-screen`: start a small-molecule library screen.
 ///
 /// Carries an idempotency key (the caller's, or one made per call), so every retry of a call is
 /// recognised by the server and it is retried like a read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StartSmallMoleculeLibraryScreen {
     molecules: Vec<Molecule>,
     target: Target,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     molecule_filters: Option<MoleculeFilters>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StartSmallMoleculeLibraryScreen {
@@ -34,6 +33,7 @@ impl StartSmallMoleculeLibraryScreen {
             idempotency_key: None,
             molecule_filters: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 

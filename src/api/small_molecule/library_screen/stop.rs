@@ -4,12 +4,13 @@ use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
 use crate::models::small_molecule::library_screen::Run;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 /// `POST /compute/v1/small-molecule/library-screen/{id}/stop`: stop a small-molecule library
 /// screen; results so far are kept.
 ///
 /// Idempotent: doing it twice leaves the same state, so it is retried like a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StopSmallMoleculeLibraryScreen {
     id: String,
 }

@@ -2,17 +2,19 @@
 //! Request types of `predictions.adme`.
 
 pub use crate::models::common::params::Molecule;
-use serde::Serialize;
+use crate::models::{Extra, Model};
 
 /// As sent in `input` of `StartAdme`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Input {
     molecules: Vec<Molecule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Input {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(molecules: impl IntoIterator<Item = Molecule>) -> Self {
-        Self { molecules: molecules.into_iter().collect() }
+        Self { molecules: molecules.into_iter().collect(), extra: Extra::default() }
     }
 }

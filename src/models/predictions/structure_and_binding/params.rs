@@ -5,7 +5,10 @@ pub use crate::models::common::params::{
     Bond, Constraint, DnaEntity, GlycanEntity, LigandCcdEntity, LigandSmilesEntity, Modification, RnaEntity,
     Source, URLSource,
 };
-use serde::Serialize;
+use crate::models::union::{Tag, arm, refuse_tag, tag};
+use crate::models::{Extra, Model};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
 open_enum! {
     /// The values of `format` of [`Boltz2CustomMsa`].
@@ -31,18 +34,20 @@ open_enum! {
 ///
 /// If any protein entity uses a custom MSA, every other protein entity must use either custom or
 /// empty MSA; automatic MSA generation cannot be mixed with custom MSAs in the same request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Boltz2CustomMsa {
     format: Format,
     source: Source,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "custom")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Boltz2CustomMsa {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(format: Format, source: impl Into<Source>) -> Self {
-        Self { format, source: source.into(), kind: "custom" }
+        Self { format, source: source.into(), kind: "custom", extra: Extra::default() }
     }
 }
 
@@ -50,16 +55,18 @@ impl Boltz2CustomMsa {
 ///
 /// Use this for chains that should not use automatic MSA generation, including non-homologous
 /// chains in a request that also includes custom MSAs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Boltz2EmptyMsa {
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "empty")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Boltz2EmptyMsa {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new() -> Self {
-        Self { kind: "empty" }
+        Self { kind: "empty", extra: Extra::default() }
     }
 }
 
@@ -70,18 +77,17 @@ impl Default for Boltz2EmptyMsa {
 }
 
 /// As sent in `entities` of [`Input`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Boltz2ProteinEntity {
     chain_ids: Vec<String>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "protein")]
     kind: &'static str,
     value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cyclic: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     modifications: Option<Vec<Modification>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     msa: Option<Msa>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Boltz2ProteinEntity {
@@ -94,6 +100,7 @@ impl Boltz2ProteinEntity {
             cyclic: None,
             modifications: None,
             msa: None,
+            extra: Extra::default(),
         }
     }
 
@@ -124,26 +131,34 @@ impl Boltz2ProteinEntity {
 }
 
 /// As sent in `binding` of [`Input`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct LigandProteinBinding {
     binder_chain_id: String,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "ligand_protein_binding")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl LigandProteinBinding {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(binder_chain_id: impl Into<String>) -> Self {
-        Self { binder_chain_id: binder_chain_id.into(), kind: "ligand_protein_binding" }
+        Self {
+            binder_chain_id: binder_chain_id.into(),
+            kind: "ligand_protein_binding",
+            extra: Extra::default(),
+        }
     }
 }
 
 /// As sent in `binding` of [`Input`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinProteinBinding {
     binder_chain_ids: Vec<String>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "protein_protein_binding")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinProteinBinding {
@@ -152,25 +167,25 @@ impl ProteinProteinBinding {
         Self {
             binder_chain_ids: binder_chain_ids.into_iter().map(Into::into).collect(),
             kind: "protein_protein_binding",
+            extra: Extra::default(),
         }
     }
 }
 
 /// As sent in `model_options` of [`Input`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ModelOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
     recycling_steps: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     sampling_steps: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     step_scale: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ModelOption {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new() -> Self {
-        Self { recycling_steps: None, sampling_steps: None, step_scale: None }
+        Self { recycling_steps: None, sampling_steps: None, step_scale: None, extra: Extra::default() }
     }
 
     /// The number of recycling steps to use for prediction. Default is 3.
@@ -202,43 +217,52 @@ impl Default for ModelOption {
 }
 
 /// Mapping from one request chain to the corresponding chain in the template structure file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct TemplateChain {
     input_chain_id: String,
     template_chain_id: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl TemplateChain {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(input_chain_id: impl Into<String>, template_chain_id: impl Into<String>) -> Self {
-        Self { input_chain_id: input_chain_id.into(), template_chain_id: template_chain_id.into() }
+        Self {
+            input_chain_id: input_chain_id.into(),
+            template_chain_id: template_chain_id.into(),
+            extra: Extra::default(),
+        }
     }
 }
 
 /// As sent in `template_structure` of [`Template`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct TemplateStructureBase64Source {
     data: String,
     media_type: MediaType,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "base64")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl TemplateStructureBase64Source {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(data: impl Into<String>, media_type: MediaType) -> Self {
-        Self { data: data.into(), media_type, kind: "base64" }
+        Self { data: data.into(), media_type, kind: "base64", extra: Extra::default() }
     }
 }
 
 /// Template structure used as an inference-time guide for Boltz-2.1 protein-chain geometry. Provide
 /// a CIF or PDB file from an HTTPS URL or base64 upload.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Template {
     template_chains: Vec<TemplateChain>,
     template_structure: TemplateStructure,
-    #[serde(skip_serializing_if = "Option::is_none")]
     force_threshold_angstroms: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Template {
@@ -251,6 +275,7 @@ impl Template {
             template_chains: template_chains.into_iter().collect(),
             template_structure: template_structure.into(),
             force_threshold_angstroms: None,
+            extra: Extra::default(),
         }
     }
 
@@ -265,21 +290,17 @@ impl Template {
 }
 
 /// As sent in `input` of `StartStructureAndBinding`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Input {
     entities: Vec<Entity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     binding: Option<Binding>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     bonds: Option<Vec<Bond>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     constraints: Option<Vec<Constraint>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     model_options: Option<ModelOption>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     num_samples: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     templates: Option<Vec<Template>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Input {
@@ -293,6 +314,7 @@ impl Input {
             model_options: None,
             num_samples: None,
             templates: None,
+            extra: Extra::default(),
         }
     }
 
@@ -344,8 +366,7 @@ impl Input {
 }
 
 /// One of the kinds of `msa` of [`Boltz2ProteinEntity`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Msa {
     /// A [`Boltz2CustomMsa`].
     Custom(Boltz2CustomMsa),
@@ -365,9 +386,28 @@ impl From<Boltz2EmptyMsa> for Msa {
     }
 }
 
+impl Serialize for Msa {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Custom(value) => value.serialize(serializer),
+            Self::Empty(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Msa {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("custom") => Self::Custom(arm(value)?),
+            Tag::Is("empty") => Self::Empty(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["custom", "empty"])),
+        })
+    }
+}
+
 /// One of the kinds of `entities` of [`Input`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Entity {
     /// A [`Boltz2ProteinEntity`].
     Protein(Box<Boltz2ProteinEntity>),
@@ -419,9 +459,42 @@ impl From<GlycanEntity> for Entity {
     }
 }
 
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Protein(value) => value.serialize(serializer),
+            Self::Rna(value) => value.serialize(serializer),
+            Self::Dna(value) => value.serialize(serializer),
+            Self::LigandCcd(value) => value.serialize(serializer),
+            Self::LigandSmiles(value) => value.serialize(serializer),
+            Self::Glycan(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("dna") => Self::Dna(arm(value)?),
+            Tag::Is("glycan") => Self::Glycan(arm(value)?),
+            Tag::Is("ligand_ccd") => Self::LigandCcd(arm(value)?),
+            Tag::Is("ligand_smiles") => Self::LigandSmiles(arm(value)?),
+            Tag::Is("protein") => Self::Protein(Box::new(arm(value)?)),
+            Tag::Is("rna") => Self::Rna(arm(value)?),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &["dna", "glycan", "ligand_ccd", "ligand_smiles", "protein", "rna"],
+                ));
+            }
+        })
+    }
+}
+
 /// One of the kinds of `binding` of [`Input`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Binding {
     /// A [`LigandProteinBinding`].
     LigandProtein(LigandProteinBinding),
@@ -441,9 +514,34 @@ impl From<ProteinProteinBinding> for Binding {
     }
 }
 
+impl Serialize for Binding {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LigandProtein(value) => value.serialize(serializer),
+            Self::ProteinProtein(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Binding {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("ligand_protein_binding") => Self::LigandProtein(arm(value)?),
+            Tag::Is("protein_protein_binding") => Self::ProteinProtein(arm(value)?),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &["ligand_protein_binding", "protein_protein_binding"],
+                ));
+            }
+        })
+    }
+}
+
 /// One of the kinds of `template_structure` of [`Template`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TemplateStructure {
     /// A [`URLSource`].
     Url(URLSource),
@@ -460,5 +558,25 @@ impl From<URLSource> for TemplateStructure {
 impl From<TemplateStructureBase64Source> for TemplateStructure {
     fn from(value: TemplateStructureBase64Source) -> Self {
         Self::Base64(value)
+    }
+}
+
+impl Serialize for TemplateStructure {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Url(value) => value.serialize(serializer),
+            Self::Base64(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TemplateStructure {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("base64") => Self::Base64(arm(value)?),
+            Tag::Is("url") => Self::Url(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["base64", "url"])),
+        })
     }
 }

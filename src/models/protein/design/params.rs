@@ -8,7 +8,10 @@ pub use crate::models::common::params::{
 pub use crate::models::protein::params::{
     CropResidue, GlobalDesignFilter, Structure, StructureTemplateLigandChainSpec,
 };
-use serde::Serialize;
+use crate::models::union::{Tag, arm, refuse_tag, tag};
+use crate::models::{Extra, Model};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 open_enum! {
@@ -46,16 +49,18 @@ open_enum! {
 }
 
 /// Allowed sequence length range for designed regions
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct DesignLengthRange {
     max: i64,
     min: i64,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl DesignLengthRange {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(max: i64, min: i64) -> Self {
-        Self { max, min }
+        Self { max, min, extra: Extra::default() }
     }
 }
 
@@ -63,51 +68,62 @@ impl DesignLengthRange {
 ///
 /// Residues from start_index to end_index (inclusive) are replaced with a new sequence of the
 /// specified length.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ReplacementMotif {
     design_length_range: DesignLengthRange,
     end_index: i64,
     start_index: i64,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "replacement")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ReplacementMotif {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(design_length_range: DesignLengthRange, end_index: i64, start_index: i64) -> Self {
-        Self { design_length_range, end_index, start_index, kind: "replacement" }
+        Self { design_length_range, end_index, start_index, kind: "replacement", extra: Extra::default() }
     }
 }
 
 /// Insert a designed segment at a specific position in the sequence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct InsertionMotif {
     after_residue_index: i64,
     design_length_range: DesignLengthRange,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "insertion")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl InsertionMotif {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(after_residue_index: i64, design_length_range: DesignLengthRange) -> Self {
-        Self { after_residue_index, design_length_range, kind: "insertion" }
+        Self { after_residue_index, design_length_range, kind: "insertion", extra: Extra::default() }
     }
 }
 
 /// Per-chain crop and design specification for a polymer chain in structure_template mode.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StructureTemplatePolymerChainSpec {
+    #[model(constant = "polymer")]
     chain_type: &'static str,
     crop_residues: CropResidue,
-    #[serde(skip_serializing_if = "Option::is_none")]
     design_motifs: Option<Vec<LegacyDesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StructureTemplatePolymerChainSpec {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(crop_residues: impl Into<CropResidue>) -> Self {
-        Self { chain_type: "polymer", crop_residues: crop_residues.into(), design_motifs: None }
+        Self {
+            chain_type: "polymer",
+            crop_residues: crop_residues.into(),
+            design_motifs: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Optional motifs (replacement or insertion) defining which regions to redesign on
@@ -119,20 +135,24 @@ impl StructureTemplatePolymerChainSpec {
 }
 
 /// Constraints applied during sequence design
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Rule {
-    #[serde(skip_serializing_if = "Option::is_none")]
     excluded_amino_acids: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     excluded_sequence_motifs: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     max_hydrophobic_fraction: Option<f64>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Rule {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new() -> Self {
-        Self { excluded_amino_acids: None, excluded_sequence_motifs: None, max_hydrophobic_fraction: None }
+        Self {
+            excluded_amino_acids: None,
+            excluded_sequence_motifs: None,
+            max_hydrophobic_fraction: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Single-letter amino acid codes to exclude from design (e.g.
@@ -171,15 +191,16 @@ impl Default for Rule {
 ///
 /// Upload a CIF/PDB file and select which chains to include, which residues to keep, and which
 /// regions to redesign. Only chains included in chain_selection are part of the pipeline run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct StructureTemplateBinderSpec {
     chain_selection: BTreeMap<String, ChainSelection>,
     modality: Modality,
     structure: Structure,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "structure_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     rules: Option<Rule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl StructureTemplateBinderSpec {
@@ -195,6 +216,7 @@ impl StructureTemplateBinderSpec {
             structure: structure.into(),
             kind: "structure_template",
             rules: None,
+            extra: Extra::default(),
         }
     }
 
@@ -206,16 +228,16 @@ impl StructureTemplateBinderSpec {
 }
 
 /// Protein binder entity with designed and/or fixed segments.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct DesignedProteinEntity {
     chain_ids: Vec<String>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "designed_protein")]
     kind: &'static str,
     value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cyclic: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl DesignedProteinEntity {
@@ -227,6 +249,7 @@ impl DesignedProteinEntity {
             value: value.into(),
             cyclic: None,
             modifications: None,
+            extra: Extra::default(),
         }
     }
 
@@ -249,16 +272,16 @@ impl DesignedProteinEntity {
 ///
 /// Define the binder from sequence components (fixed and designed segments) without providing a
 /// starting 3D structure.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct NoTemplateBinderSpec {
     entities: Vec<Entity>,
     modality: Modality,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "no_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     bonds: Option<Vec<Bond>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     rules: Option<Rule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl NoTemplateBinderSpec {
@@ -270,6 +293,7 @@ impl NoTemplateBinderSpec {
             kind: "no_template",
             bonds: None,
             rules: None,
+            extra: Extra::default(),
         }
     }
 
@@ -295,19 +319,20 @@ impl NoTemplateBinderSpec {
 /// Choose a curated nanobody or antibody family and Boltz will select from maintained template
 /// lists during design. The curated lists are managed by Boltz and may be updated over time to
 /// improve quality and coverage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct BoltzCuratedBinderSpec {
     binder: Binder,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "boltz_curated")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     rules: Option<Rule>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl BoltzCuratedBinderSpec {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(binder: Binder) -> Self {
-        Self { binder, kind: "boltz_curated", rules: None }
+        Self { binder, kind: "boltz_curated", rules: None, extra: Extra::default() }
     }
 
     /// Constraints on the design.
@@ -321,11 +346,13 @@ impl BoltzCuratedBinderSpec {
 ///
 /// This lets one run explore multiple binder definitions while keeping each generation request
 /// shape unchanged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct UniformlySampledBinderSpec {
     binder_specifications: Vec<CuratedBinderSpecificationChoice>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "uniformly_sampled_specifications")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl UniformlySampledBinderSpec {
@@ -336,20 +363,21 @@ impl UniformlySampledBinderSpec {
         Self {
             binder_specifications: binder_specifications.into_iter().map(Into::into).collect(),
             kind: "uniformly_sampled_specifications",
+            extra: Extra::default(),
         }
     }
 }
 
 /// As sent in `protein.design.estimate_cost`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct LegacyDesignRun {
     binder_specification: CuratedBinderSpecification,
     num_proteins: i64,
     target: crate::models::protein::params::Target,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl LegacyDesignRun {
@@ -365,6 +393,7 @@ impl LegacyDesignRun {
             target: target.into(),
             idempotency_key: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 
@@ -382,14 +411,16 @@ impl LegacyDesignRun {
 }
 
 /// As sent in `design_motifs` of [`ProteinDesignFromTemplateEntity`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignReplacementMotif {
     design_length_range: DesignLengthRange,
     end_index: i64,
     filters: Vec<GlobalDesignFilter>,
     start_index: i64,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "replacement")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignReplacementMotif {
@@ -406,18 +437,21 @@ impl ProteinDesignReplacementMotif {
             filters: filters.into_iter().map(Into::into).collect(),
             start_index,
             kind: "replacement",
+            extra: Extra::default(),
         }
     }
 }
 
 /// As sent in `design_motifs` of [`ProteinDesignFromTemplateEntity`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignInsertionMotif {
     after_residue_index: i64,
     design_length_range: DesignLengthRange,
     filters: Vec<GlobalDesignFilter>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "insertion")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignInsertionMotif {
@@ -432,20 +466,22 @@ impl ProteinDesignInsertionMotif {
             design_length_range,
             filters: filters.into_iter().map(Into::into).collect(),
             kind: "insertion",
+            extra: Extra::default(),
         }
     }
 }
 
 /// As sent in `entities` of [`SingleProteinDesignBinder`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignFromTemplateEntity {
     chain_id: String,
     crop_residues: CropResidue,
     template_id: String,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "from_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     design_motifs: Option<Vec<DesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignFromTemplateEntity {
@@ -461,6 +497,7 @@ impl ProteinDesignFromTemplateEntity {
             template_id: template_id.into(),
             kind: "from_template",
             design_motifs: None,
+            extra: Extra::default(),
         }
     }
 
@@ -475,27 +512,30 @@ impl ProteinDesignFromTemplateEntity {
 ///
 /// The nested entity retains the existing protein-design entity contract, including the compact
 /// designed_protein value syntax.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignNoTemplateEntity {
     entity: Entity,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "no_template")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignNoTemplateEntity {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(entity: impl Into<Entity>) -> Self {
-        Self { entity: entity.into(), kind: "no_template" }
+        Self { entity: entity.into(), kind: "no_template", extra: Extra::default() }
     }
 }
 
 /// As sent in `specifications` of [`UniformlySampledProteinDesignBinder`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct SingleProteinDesignBinder {
     entities: Vec<SingleProteinDesignBinderEntity>,
     modality: Modality,
-    #[serde(skip_serializing_if = "Option::is_none")]
     bonds: Option<Vec<Bond>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl SingleProteinDesignBinder {
@@ -504,7 +544,12 @@ impl SingleProteinDesignBinder {
         entities: impl IntoIterator<Item = impl Into<SingleProteinDesignBinderEntity>>,
         modality: Modality,
     ) -> Self {
-        Self { entities: entities.into_iter().map(Into::into).collect(), modality, bonds: None }
+        Self {
+            entities: entities.into_iter().map(Into::into).collect(),
+            modality,
+            bonds: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Covalent bonds between atoms.
@@ -515,26 +560,30 @@ impl SingleProteinDesignBinder {
 }
 
 /// As sent in `specifications` of [`UniformlySampledProteinDesignBinder`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignBoltzCuratedBinder {
     binder: Binder,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "boltz_curated")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignBoltzCuratedBinder {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(binder: Binder) -> Self {
-        Self { binder, kind: "boltz_curated" }
+        Self { binder, kind: "boltz_curated", extra: Extra::default() }
     }
 }
 
 /// As sent in `binder` of [`BinderDesignRun`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct UniformlySampledProteinDesignBinder {
     specifications: Vec<Specification>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "uniformly_sampled")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl UniformlySampledProteinDesignBinder {
@@ -543,6 +592,7 @@ impl UniformlySampledProteinDesignBinder {
         Self {
             specifications: specifications.into_iter().map(Into::into).collect(),
             kind: "uniformly_sampled",
+            extra: Extra::default(),
         }
     }
 }
@@ -550,19 +600,18 @@ impl UniformlySampledProteinDesignBinder {
 /// A fixed target chain selected from a template.
 ///
 /// Target entities cannot contain design_motifs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignTargetFromTemplateEntity {
     chain_id: String,
     crop_residues: CropResidue,
     template_id: String,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "from_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     epitope_residues: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     flexible_residues: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     non_binding_residues: Option<Vec<i64>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignTargetFromTemplateEntity {
@@ -580,6 +629,7 @@ impl ProteinDesignTargetFromTemplateEntity {
             epitope_residues: None,
             flexible_residues: None,
             non_binding_residues: None,
+            extra: Extra::default(),
         }
     }
 
@@ -603,17 +653,16 @@ impl ProteinDesignTargetFromTemplateEntity {
 }
 
 /// As sent in `entities` of [`Target`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignTargetNoTemplateEntity {
     entity: crate::models::protein::params::Entity,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "no_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     epitope_residues: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     is_epitope: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     non_binding_residues: Option<Vec<i64>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignTargetNoTemplateEntity {
@@ -625,6 +674,7 @@ impl ProteinDesignTargetNoTemplateEntity {
             epitope_residues: None,
             is_epitope: None,
             non_binding_residues: None,
+            extra: Extra::default(),
         }
     }
 
@@ -650,17 +700,22 @@ impl ProteinDesignTargetNoTemplateEntity {
 /// Fixed target entities.
 ///
 /// Binding annotations are entity-local so repeated chain IDs across templates remain unambiguous.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Target {
     entities: Vec<TargetEntity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     bonds: Option<Vec<Bond>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Target {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(entities: impl IntoIterator<Item = impl Into<TargetEntity>>) -> Self {
-        Self { entities: entities.into_iter().map(Into::into).collect(), bonds: None }
+        Self {
+            entities: entities.into_iter().map(Into::into).collect(),
+            bonds: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Covalent bonds between atoms.
@@ -671,53 +726,63 @@ impl Target {
 }
 
 /// As sent in `templates` of [`BinderDesignRun`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignURLTemplate {
     id: String,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "url")]
     kind: &'static str,
     url: String,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignURLTemplate {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(id: impl Into<String>, url: impl Into<String>) -> Self {
-        Self { id: id.into(), kind: "url", url: url.into() }
+        Self { id: id.into(), kind: "url", url: url.into(), extra: Extra::default() }
     }
 }
 
 /// As sent in `templates` of [`BinderDesignRun`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct ProteinDesignBase64Template {
     id: String,
     data: String,
+    #[model(constant = "chemical/x-cif")]
     media_type: &'static str,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "base64")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl ProteinDesignBase64Template {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(id: impl Into<String>, data: impl Into<String>) -> Self {
-        Self { id: id.into(), data: data.into(), media_type: "chemical/x-cif", kind: "base64" }
+        Self {
+            id: id.into(),
+            data: data.into(),
+            media_type: "chemical/x-cif",
+            kind: "base64",
+            extra: Extra::default(),
+        }
     }
 }
 
 /// As sent in `protein.design.estimate_cost`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct BinderDesignRun {
     binder: BinderDesignRunBinder,
     num_proteins: i64,
     target: Target,
     templates: Vec<Template>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "binder")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     global_design_filters: Option<Vec<GlobalDesignFilter>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl BinderDesignRun {
@@ -737,6 +802,7 @@ impl BinderDesignRun {
             global_design_filters: None,
             idempotency_key: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 
@@ -765,21 +831,27 @@ impl BinderDesignRun {
 }
 
 /// As sent in `entity` of [`FusionProteinNoTemplateSegment`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct FusionProteinFixedSegment {
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "protein")]
     kind: &'static str,
     value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cyclic: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl FusionProteinFixedSegment {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(value: impl Into<String>) -> Self {
-        Self { kind: "protein", value: value.into(), cyclic: None, modifications: None }
+        Self {
+            kind: "protein",
+            value: value.into(),
+            cyclic: None,
+            modifications: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Whether the sequence is cyclic
@@ -798,21 +870,27 @@ impl FusionProteinFixedSegment {
 }
 
 /// As sent in `entity` of [`FusionProteinNoTemplateSegment`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct FusionProteinDesignedSegment {
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "designed_protein")]
     kind: &'static str,
     value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     cyclic: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     modifications: Option<Vec<Modification>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl FusionProteinDesignedSegment {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(value: impl Into<String>) -> Self {
-        Self { kind: "designed_protein", value: value.into(), cyclic: None, modifications: None }
+        Self {
+            kind: "designed_protein",
+            value: value.into(),
+            cyclic: None,
+            modifications: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Whether the sequence is cyclic
@@ -831,27 +909,31 @@ impl FusionProteinDesignedSegment {
 }
 
 /// As sent in `segments` of [`FusionProteinEntity`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct FusionProteinNoTemplateSegment {
     entity: FusionProteinNoTemplateSegmentEntity,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "no_template")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl FusionProteinNoTemplateSegment {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(entity: impl Into<FusionProteinNoTemplateSegmentEntity>) -> Self {
-        Self { entity: entity.into(), kind: "no_template" }
+        Self { entity: entity.into(), kind: "no_template", extra: Extra::default() }
     }
 }
 
 /// An ordered fusion protein whose segments are concatenated into one surviving output chain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct FusionProteinEntity {
     output_chain_id: String,
     segments: Vec<Segment>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "fusion_protein")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl FusionProteinEntity {
@@ -864,26 +946,25 @@ impl FusionProteinEntity {
             output_chain_id: output_chain_id.into(),
             segments: segments.into_iter().map(Into::into).collect(),
             kind: "fusion_protein",
+            extra: Extra::default(),
         }
     }
 }
 
 /// As sent in `protein.design.estimate_cost`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct GenericDesignRun {
     entities: Vec<GenericDesignRunEntity>,
     num_proteins: i64,
     templates: Vec<Template>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "generic")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     bonds: Option<Vec<Bond>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     global_design_filters: Option<Vec<GlobalDesignFilter>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl GenericDesignRun {
@@ -902,6 +983,7 @@ impl GenericDesignRun {
             global_design_filters: None,
             idempotency_key: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 
@@ -936,8 +1018,7 @@ impl GenericDesignRun {
 }
 
 /// One of the kinds of `design_motifs` of [`StructureTemplatePolymerChainSpec`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LegacyDesignMotif {
     /// A [`ReplacementMotif`].
     Replacement(ReplacementMotif),
@@ -957,9 +1038,28 @@ impl From<InsertionMotif> for LegacyDesignMotif {
     }
 }
 
+impl Serialize for LegacyDesignMotif {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Replacement(value) => value.serialize(serializer),
+            Self::Insertion(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LegacyDesignMotif {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("insertion") => Self::Insertion(arm(value)?),
+            Tag::Is("replacement") => Self::Replacement(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["insertion", "replacement"])),
+        })
+    }
+}
+
 /// One of the kinds of `chain_selection` of [`StructureTemplateBinderSpec`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ChainSelection {
     /// A [`StructureTemplatePolymerChainSpec`].
     Polymer(StructureTemplatePolymerChainSpec),
@@ -979,9 +1079,28 @@ impl From<StructureTemplateLigandChainSpec> for ChainSelection {
     }
 }
 
+impl Serialize for ChainSelection {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Polymer(value) => value.serialize(serializer),
+            Self::Ligand(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ChainSelection {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "chain_type") {
+            Tag::Is("ligand") => Self::Ligand(arm(value)?),
+            Tag::Is("polymer") => Self::Polymer(arm(value)?),
+            other => return Err(refuse_tag(other, "chain_type", &["ligand", "polymer"])),
+        })
+    }
+}
+
 /// One of the kinds of `entities` of [`NoTemplateBinderSpec`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Entity {
     /// A [`RnaEntity`].
     Rna(RnaEntity),
@@ -1041,12 +1160,47 @@ impl From<ProteinEntity> for Entity {
     }
 }
 
+impl Serialize for Entity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Rna(value) => value.serialize(serializer),
+            Self::Dna(value) => value.serialize(serializer),
+            Self::LigandCcd(value) => value.serialize(serializer),
+            Self::LigandSmiles(value) => value.serialize(serializer),
+            Self::Glycan(value) => value.serialize(serializer),
+            Self::DesignedProtein(value) => value.serialize(serializer),
+            Self::Protein(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("designed_protein") => Self::DesignedProtein(arm(value)?),
+            Tag::Is("dna") => Self::Dna(arm(value)?),
+            Tag::Is("glycan") => Self::Glycan(arm(value)?),
+            Tag::Is("ligand_ccd") => Self::LigandCcd(arm(value)?),
+            Tag::Is("ligand_smiles") => Self::LigandSmiles(arm(value)?),
+            Tag::Is("protein") => Self::Protein(arm(value)?),
+            Tag::Is("rna") => Self::Rna(arm(value)?),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &["designed_protein", "dna", "glycan", "ligand_ccd", "ligand_smiles", "protein", "rna"],
+                ));
+            }
+        })
+    }
+}
+
 /// One of the kinds of `binder_specifications` of [`UniformlySampledBinderSpec`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CuratedBinderSpecificationChoice {
     /// A [`StructureTemplateBinderSpec`].
-    StructureTemplate(StructureTemplateBinderSpec),
+    StructureTemplate(Box<StructureTemplateBinderSpec>),
     /// A [`NoTemplateBinderSpec`].
     NoTemplate(NoTemplateBinderSpec),
     /// A [`BoltzCuratedBinderSpec`].
@@ -1055,7 +1209,7 @@ pub enum CuratedBinderSpecificationChoice {
 
 impl From<StructureTemplateBinderSpec> for CuratedBinderSpecificationChoice {
     fn from(value: StructureTemplateBinderSpec) -> Self {
-        Self::StructureTemplate(value)
+        Self::StructureTemplate(Box::new(value))
     }
 }
 
@@ -1071,12 +1225,39 @@ impl From<BoltzCuratedBinderSpec> for CuratedBinderSpecificationChoice {
     }
 }
 
+impl Serialize for CuratedBinderSpecificationChoice {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StructureTemplate(value) => value.serialize(serializer),
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CuratedBinderSpecificationChoice {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
+            Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
+            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &["boltz_curated", "no_template", "structure_template"],
+                ));
+            }
+        })
+    }
+}
+
 /// One of the kinds of `binder_specification` of [`LegacyDesignRun`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CuratedBinderSpecification {
     /// A [`StructureTemplateBinderSpec`].
-    StructureTemplate(StructureTemplateBinderSpec),
+    StructureTemplate(Box<StructureTemplateBinderSpec>),
     /// A [`NoTemplateBinderSpec`].
     NoTemplate(NoTemplateBinderSpec),
     /// A [`BoltzCuratedBinderSpec`].
@@ -1087,7 +1268,7 @@ pub enum CuratedBinderSpecification {
 
 impl From<StructureTemplateBinderSpec> for CuratedBinderSpecification {
     fn from(value: StructureTemplateBinderSpec) -> Self {
-        Self::StructureTemplate(value)
+        Self::StructureTemplate(Box::new(value))
     }
 }
 
@@ -1109,9 +1290,43 @@ impl From<UniformlySampledBinderSpec> for CuratedBinderSpecification {
     }
 }
 
+impl Serialize for CuratedBinderSpecification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StructureTemplate(value) => value.serialize(serializer),
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::UniformlySampledSpecifications(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CuratedBinderSpecification {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
+            Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
+            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
+            Tag::Is("uniformly_sampled_specifications") => Self::UniformlySampledSpecifications(arm(value)?),
+            other => {
+                return Err(refuse_tag(
+                    other,
+                    "type",
+                    &[
+                        "boltz_curated",
+                        "no_template",
+                        "structure_template",
+                        "uniformly_sampled_specifications",
+                    ],
+                ));
+            }
+        })
+    }
+}
+
 /// One of the kinds of `design_motifs` of [`ProteinDesignFromTemplateEntity`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DesignMotif {
     /// A [`ProteinDesignReplacementMotif`].
     Replacement(ProteinDesignReplacementMotif),
@@ -1131,9 +1346,28 @@ impl From<ProteinDesignInsertionMotif> for DesignMotif {
     }
 }
 
+impl Serialize for DesignMotif {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Replacement(value) => value.serialize(serializer),
+            Self::Insertion(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DesignMotif {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("insertion") => Self::Insertion(arm(value)?),
+            Tag::Is("replacement") => Self::Replacement(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["insertion", "replacement"])),
+        })
+    }
+}
+
 /// One of the kinds of `entities` of [`SingleProteinDesignBinder`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SingleProteinDesignBinderEntity {
     /// A [`ProteinDesignFromTemplateEntity`].
     From(ProteinDesignFromTemplateEntity),
@@ -1153,9 +1387,28 @@ impl From<ProteinDesignNoTemplateEntity> for SingleProteinDesignBinderEntity {
     }
 }
 
+impl Serialize for SingleProteinDesignBinderEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::From(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SingleProteinDesignBinderEntity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("from_template") => Self::From(arm(value)?),
+            Tag::Is("no_template") => Self::No(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["from_template", "no_template"])),
+        })
+    }
+}
+
 /// One of the kinds of `specifications` of [`UniformlySampledProteinDesignBinder`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Specification {
     /// A [`SingleProteinDesignBinder`].
     SingleProteinDesignBinder(SingleProteinDesignBinder),
@@ -1175,9 +1428,28 @@ impl From<ProteinDesignBoltzCuratedBinder> for Specification {
     }
 }
 
+impl Serialize for Specification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::SingleProteinDesignBinder(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Specification {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
+            Tag::Absent => Self::SingleProteinDesignBinder(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["boltz_curated"])),
+        })
+    }
+}
+
 /// One of the kinds of `binder` of [`BinderDesignRun`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum BinderDesignRunBinder {
     /// A [`SingleProteinDesignBinder`].
     SingleProteinDesignBinder(SingleProteinDesignBinder),
@@ -1205,9 +1477,30 @@ impl From<UniformlySampledProteinDesignBinder> for BinderDesignRunBinder {
     }
 }
 
+impl Serialize for BinderDesignRunBinder {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::SingleProteinDesignBinder(value) => value.serialize(serializer),
+            Self::BoltzCurated(value) => value.serialize(serializer),
+            Self::UniformlySampled(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BinderDesignRunBinder {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
+            Tag::Is("uniformly_sampled") => Self::UniformlySampled(arm(value)?),
+            Tag::Absent => Self::SingleProteinDesignBinder(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["boltz_curated", "uniformly_sampled"])),
+        })
+    }
+}
+
 /// One of the kinds of `entities` of [`Target`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TargetEntity {
     /// A [`ProteinDesignTargetFromTemplateEntity`].
     From(ProteinDesignTargetFromTemplateEntity),
@@ -1227,9 +1520,28 @@ impl From<ProteinDesignTargetNoTemplateEntity> for TargetEntity {
     }
 }
 
+impl Serialize for TargetEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::From(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetEntity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("from_template") => Self::From(arm(value)?),
+            Tag::Is("no_template") => Self::No(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["from_template", "no_template"])),
+        })
+    }
+}
+
 /// One of the kinds of `templates` of [`BinderDesignRun`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Template {
     /// A [`ProteinDesignURLTemplate`].
     Url(ProteinDesignURLTemplate),
@@ -1249,9 +1561,28 @@ impl From<ProteinDesignBase64Template> for Template {
     }
 }
 
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Url(value) => value.serialize(serializer),
+            Self::Base64(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Template {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("base64") => Self::Base64(arm(value)?),
+            Tag::Is("url") => Self::Url(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["base64", "url"])),
+        })
+    }
+}
+
 /// One of the kinds of `entity` of [`FusionProteinNoTemplateSegment`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FusionProteinNoTemplateSegmentEntity {
     /// A [`FusionProteinFixedSegment`].
     Protein(FusionProteinFixedSegment),
@@ -1271,9 +1602,28 @@ impl From<FusionProteinDesignedSegment> for FusionProteinNoTemplateSegmentEntity
     }
 }
 
+impl Serialize for FusionProteinNoTemplateSegmentEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Protein(value) => value.serialize(serializer),
+            Self::DesignedProtein(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FusionProteinNoTemplateSegmentEntity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("designed_protein") => Self::DesignedProtein(arm(value)?),
+            Tag::Is("protein") => Self::Protein(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["designed_protein", "protein"])),
+        })
+    }
+}
+
 /// One of the kinds of `segments` of [`FusionProteinEntity`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Segment {
     /// A [`ProteinDesignFromTemplateEntity`].
     From(ProteinDesignFromTemplateEntity),
@@ -1293,9 +1643,28 @@ impl From<FusionProteinNoTemplateSegment> for Segment {
     }
 }
 
+impl Serialize for Segment {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::From(value) => value.serialize(serializer),
+            Self::No(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Segment {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("from_template") => Self::From(arm(value)?),
+            Tag::Is("no_template") => Self::No(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["from_template", "no_template"])),
+        })
+    }
+}
+
 /// One of the kinds of `entities` of [`GenericDesignRun`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum GenericDesignRunEntity {
     /// A [`ProteinDesignFromTemplateEntity`].
     FromTemplate(ProteinDesignFromTemplateEntity),
@@ -1323,14 +1692,37 @@ impl From<FusionProteinEntity> for GenericDesignRunEntity {
     }
 }
 
+impl Serialize for GenericDesignRunEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::FromTemplate(value) => value.serialize(serializer),
+            Self::NoTemplate(value) => value.serialize(serializer),
+            Self::FusionProtein(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GenericDesignRunEntity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("from_template") => Self::FromTemplate(arm(value)?),
+            Tag::Is("fusion_protein") => Self::FusionProtein(arm(value)?),
+            Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
+            other => {
+                return Err(refuse_tag(other, "type", &["from_template", "fusion_protein", "no_template"]));
+            }
+        })
+    }
+}
+
 /// One of the kinds of `protein.design.estimate_cost`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum DesignRun {
     /// A [`LegacyDesignRun`].
     LegacyDesignRun(Box<LegacyDesignRun>),
     /// A [`BinderDesignRun`].
-    Binder(BinderDesignRun),
+    Binder(Box<BinderDesignRun>),
     /// A [`GenericDesignRun`].
     Generic(GenericDesignRun),
 }
@@ -1343,12 +1735,34 @@ impl From<LegacyDesignRun> for DesignRun {
 
 impl From<BinderDesignRun> for DesignRun {
     fn from(value: BinderDesignRun) -> Self {
-        Self::Binder(value)
+        Self::Binder(Box::new(value))
     }
 }
 
 impl From<GenericDesignRun> for DesignRun {
     fn from(value: GenericDesignRun) -> Self {
         Self::Generic(value)
+    }
+}
+
+impl Serialize for DesignRun {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LegacyDesignRun(value) => value.serialize(serializer),
+            Self::Binder(value) => value.serialize(serializer),
+            Self::Generic(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DesignRun {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("binder") => Self::Binder(Box::new(arm(value)?)),
+            Tag::Is("generic") => Self::Generic(arm(value)?),
+            Tag::Absent => Self::LegacyDesignRun(Box::new(arm(value)?)),
+            other => return Err(refuse_tag(other, "type", &["binder", "generic"])),
+        })
     }
 }

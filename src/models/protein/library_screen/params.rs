@@ -2,20 +2,21 @@
 //! Request types of `protein.library_screen`.
 
 pub use crate::models::protein::params::Entity;
-use serde::Serialize;
+use crate::models::{Extra, Model};
 
 /// A protein screen entry with entities and optional ID
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Protein {
     entities: Vec<Entity>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Protein {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(entities: impl IntoIterator<Item = impl Into<Entity>>) -> Self {
-        Self { entities: entities.into_iter().map(Into::into).collect(), id: None }
+        Self { entities: entities.into_iter().map(Into::into).collect(), id: None, extra: Extra::default() }
     }
 
     /// Optional client-provided identifier for this entry

@@ -2,31 +2,39 @@
 //! Request types of `protein.sequence_redesign`.
 
 pub use crate::models::protein::params::{GlobalDesignFilter, Structure};
-use serde::Serialize;
+use crate::models::union::{Tag, arm, refuse_tag, tag};
+use crate::models::{Extra, Model};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
 /// A fixed target chain from the input CIF.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct BinderSequenceRedesignTargetEntity {
     chain_id: String,
+    #[model(constant = "target")]
     role: &'static str,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "from_template")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl BinderSequenceRedesignTargetEntity {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(chain_id: impl Into<String>) -> Self {
-        Self { chain_id: chain_id.into(), role: "target", kind: "from_template" }
+        Self { chain_id: chain_id.into(), role: "target", kind: "from_template", extra: Extra::default() }
     }
 }
 
 /// As sent in `design_motifs` of [`BinderSequenceRedesignBinderEntity`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct DesignMotif {
     filters: Vec<GlobalDesignFilter>,
     residues: Vec<i64>,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "residues")]
     kind: &'static str,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl DesignMotif {
@@ -39,25 +47,34 @@ impl DesignMotif {
             filters: filters.into_iter().map(Into::into).collect(),
             residues: residues.into_iter().collect(),
             kind: "residues",
+            extra: Extra::default(),
         }
     }
 }
 
 /// As sent in `entities` of [`BinderRedesignRun`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct BinderSequenceRedesignBinderEntity {
     chain_id: String,
+    #[model(constant = "binder")]
     role: &'static str,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "from_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     design_motifs: Option<Vec<DesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl BinderSequenceRedesignBinderEntity {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(chain_id: impl Into<String>) -> Self {
-        Self { chain_id: chain_id.into(), role: "binder", kind: "from_template", design_motifs: None }
+        Self {
+            chain_id: chain_id.into(),
+            role: "binder",
+            kind: "from_template",
+            design_motifs: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Residues to redesign. Omit this field to keep the binder chain fixed.
@@ -68,19 +85,18 @@ impl BinderSequenceRedesignBinderEntity {
 }
 
 /// As sent in `protein.sequence_redesign.estimate_cost`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct BinderRedesignRun {
     entities: Vec<RedesignEntity>,
     num_proteins: i64,
     structure: Structure,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "binder")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     global_design_filters: Option<Vec<GlobalDesignFilter>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl BinderRedesignRun {
@@ -98,6 +114,7 @@ impl BinderRedesignRun {
             global_design_filters: None,
             idempotency_key: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 
@@ -126,19 +143,25 @@ impl BinderRedesignRun {
 }
 
 /// As sent in `entities` of [`GenericRedesignRun`].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Entity {
     chain_id: String,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "from_template")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     design_motifs: Option<Vec<DesignMotif>>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Entity {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(chain_id: impl Into<String>) -> Self {
-        Self { chain_id: chain_id.into(), kind: "from_template", design_motifs: None }
+        Self {
+            chain_id: chain_id.into(),
+            kind: "from_template",
+            design_motifs: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Residues to redesign. Omit this field to keep the chain fixed.
@@ -149,19 +172,18 @@ impl Entity {
 }
 
 /// As sent in `protein.sequence_redesign.estimate_cost`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct GenericRedesignRun {
     entities: Vec<Entity>,
     num_proteins: i64,
     structure: Structure,
-    #[serde(rename = "type")]
+    #[model(rename = "type", constant = "generic")]
     kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     global_design_filters: Option<Vec<GlobalDesignFilter>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl GenericRedesignRun {
@@ -179,6 +201,7 @@ impl GenericRedesignRun {
             global_design_filters: None,
             idempotency_key: None,
             workspace_id: None,
+            extra: Extra::default(),
         }
     }
 
@@ -207,8 +230,7 @@ impl GenericRedesignRun {
 }
 
 /// One of the kinds of `entities` of [`BinderRedesignRun`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RedesignEntity {
     /// A [`BinderSequenceRedesignTargetEntity`].
     Target(BinderSequenceRedesignTargetEntity),
@@ -228,9 +250,28 @@ impl From<BinderSequenceRedesignBinderEntity> for RedesignEntity {
     }
 }
 
+impl Serialize for RedesignEntity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Target(value) => value.serialize(serializer),
+            Self::Binder(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RedesignEntity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "role") {
+            Tag::Is("binder") => Self::Binder(arm(value)?),
+            Tag::Is("target") => Self::Target(arm(value)?),
+            other => return Err(refuse_tag(other, "role", &["binder", "target"])),
+        })
+    }
+}
+
 /// One of the kinds of `protein.sequence_redesign.estimate_cost`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RedesignRun {
     /// A [`BinderRedesignRun`].
     Binder(BinderRedesignRun),
@@ -247,5 +288,25 @@ impl From<BinderRedesignRun> for RedesignRun {
 impl From<GenericRedesignRun> for RedesignRun {
     fn from(value: GenericRedesignRun) -> Self {
         Self::Generic(value)
+    }
+}
+
+impl Serialize for RedesignRun {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Binder(value) => value.serialize(serializer),
+            Self::Generic(value) => value.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RedesignRun {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        Ok(match tag(&value, "type") {
+            Tag::Is("binder") => Self::Binder(arm(value)?),
+            Tag::Is("generic") => Self::Generic(arm(value)?),
+            other => return Err(refuse_tag(other, "type", &["binder", "generic"])),
+        })
     }
 }

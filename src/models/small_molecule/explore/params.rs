@@ -2,7 +2,7 @@
 //! Request types of `small_molecule.explore`.
 
 pub use crate::models::common::params::Source;
-use serde::Serialize;
+use crate::models::{Extra, Model};
 
 open_enum! {
     /// The values of `format` of [`Library`].
@@ -20,20 +20,20 @@ open_enum! {
 /// JSON request-body limit, so use a URL source for larger files. The file must be UTF-8 and may
 /// contain only the selected SMILES and ID columns; column order does not matter. Candidate IDs are
 /// limited to 1,024 UTF-8 bytes; missing or blank IDs default to the zero-based data-record index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Model)]
 pub struct Library {
     format: Format,
     source: Source,
-    #[serde(skip_serializing_if = "Option::is_none")]
     id_column: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     smiles_column: Option<String>,
+    /// Fields this version of the crate does not know, kept as they came.
+    extra: Extra,
 }
 
 impl Library {
     /// With its required fields; the optional ones are set with the methods below.
     pub fn new(format: Format, source: impl Into<Source>) -> Self {
-        Self { format, source: source.into(), id_column: None, smiles_column: None }
+        Self { format, source: source.into(), id_column: None, smiles_column: None, extra: Extra::default() }
     }
 
     /// Column containing candidate IDs.
