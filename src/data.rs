@@ -85,6 +85,25 @@ impl DataError {
         self.file = Some(file.to_owned());
         self
     }
+
+    /// The error of a document that is line `line` of `file` (a JSON-lines file).
+    pub(crate) fn at(mut self, file: &Path, line: usize) -> Self {
+        self.file = Some(file.to_owned());
+        self.line = Some(line);
+        self
+    }
+
+    /// `file` could not be read.
+    pub(crate) fn io(file: &Path, error: io::Error) -> Self {
+        DataError {
+            file: Some(file.to_owned()),
+            path: ".".to_owned(),
+            line: None,
+            column: None,
+            message: error.to_string(),
+            io: Some(error),
+        }
+    }
 }
 
 impl fmt::Display for DataError {
@@ -155,6 +174,11 @@ pub fn read_json<T: DeserializeOwned>(file: impl AsRef<Path>) -> Result<T, DataE
         DataError { io: Some(e), ..error }.in_file(file)
     })?;
     from_json_slice(&bytes).map_err(|e| e.in_file(file))
+}
+
+/// Read `T` from a JSON value already parsed.
+pub(crate) fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, DataError> {
+    deserialize(value)
 }
 
 /// Read `T` through any serde deserializer (YAML, TOML, …) with the path of a bad field.

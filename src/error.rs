@@ -264,6 +264,10 @@ pub enum BuildError {
         /// The serialiser's message.
         reason: String,
     },
+    /// A file to download has no link: it was read from a run directory, which keeps files
+    /// without theirs; retrieve the job or its results again for fresh ones.
+    #[error("the file has no download link; retrieve the job again for a fresh one")]
+    MissingLink,
     /// The request URI could not be assembled.
     #[error("could not build the request URI")]
     InvalidUri(#[source] http::Error),

@@ -66,6 +66,36 @@ async fn a_503_then_success_makes_two_attempts_with_one_key() {
     assert_eq!(counts, ["0", "1"]);
 }
 
+/// A start read from a file without a key gets one per call like a built one, kept across the
+/// call's retries; a key in the file is used as it is.
+#[tokio::test]
+async fn a_start_read_from_json_gets_its_key_per_call() {
+    let server = server(|| json(503, "{}")).await;
+    let text =
+        r#"{"input": {"molecules": [{"smiles": "CCO"}]}, "model": "adme-v1", "added_later": {"x": 1}}"#;
+    let loaded: StartAdme = boltz_api::data::from_json(text).unwrap();
+    client(&server).predictions().adme().start(loaded.clone()).await.unwrap();
+    let sent_keys = keys(&server);
+    assert_eq!(sent_keys.len(), 2);
+    assert!(sent_keys[0].starts_with("boltz-rs-") && sent_keys[0] == sent_keys[1], "{sent_keys:?}");
+    // What the file held is sent, unknown field included, beside the key.
+    let sent = body(&server.requests()[0]);
+    assert_eq!(sent["added_later"], serde_json::json!({"x": 1}));
+    assert_eq!(sent["input"], serde_json::json!({"molecules": [{"smiles": "CCO"}]}));
+    // Written back out, the request is the file: no key was added to it.
+    assert_eq!(
+        serde_json::to_value(&loaded).unwrap(),
+        serde_json::from_str::<serde_json::Value>(text).unwrap()
+    );
+
+    let keyed: StartAdme =
+        boltz_api::data::from_json(&text.replace("\"model\"", "\"idempotency_key\": \"batch-7\", \"model\""))
+            .unwrap();
+    let server = TestServer::start(|_, _| json(200, PREDICTION)).await;
+    client(&server).predictions().adme().start(keyed).await.unwrap();
+    assert_eq!(keys(&server), ["batch-7"]);
+}
+
 #[tokio::test]
 async fn a_timeout_then_success_makes_two_attempts_with_one_key() {
     let server = server(|| Reply { delay: Duration::from_secs(2), ..json(200, PREDICTION) }).await;

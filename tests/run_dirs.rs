@@ -9,11 +9,13 @@ use std::time::Duration;
 use boltz_api::api::predictions::structure_and_binding::StartStructureAndBinding;
 use boltz_api::api::small_molecule::library_screen::StartSmallMoleculeLibraryScreen;
 use boltz_api::jobs::JobState;
-use boltz_api::jobs::run::{DownloadMode, RunError, RunType};
+use boltz_api::jobs::run::{DownloadMode, RunDir, RunError, RunResult, RunType};
 use boltz_api::models::common::params as common;
+use boltz_api::models::predictions::structure_and_binding::Prediction;
 use boltz_api::models::predictions::structure_and_binding::params as sab;
+use boltz_api::models::small_molecule::library_screen::ScreenedMolecule;
 use boltz_api::models::small_molecule::params as molecule;
-use boltz_api::{Client, Error};
+use boltz_api::{BuildError, Client, Error};
 use boltz_api_emulator::{Emulator, Fault, FaultAction};
 use serde_json::Value;
 
@@ -113,6 +115,16 @@ async fn a_prediction_runs_into_the_sdk_layout_and_again_without_a_second_start(
 
     let run_json = std::fs::read_to_string(run.path().join("run.json")).unwrap();
     assert!(!run_json.contains("url") && run_json.contains(&id), "run.json keeps no links: {run_json}");
+    // The typed job comes back from it, without links, and writes back as it is.
+    let job: Prediction = run.job().unwrap();
+    assert_eq!((job.id.as_str(), job.status.as_str()), (id.as_str(), "succeeded"));
+    let best = &job.output.as_ref().expect("the output").best_sample;
+    assert!(best.metrics.structure_confidence > 0.0 && !best.structure.has_link());
+    assert_eq!(serde_json::to_value(&job).unwrap(), serde_json::from_str::<Value>(&run_json).unwrap());
+    let err = client.download(&best.structure, root.join("x.cif")).await.unwrap_err();
+    assert!(matches!(err, Error::Build(BuildError::MissingLink)), "{err:?}");
+    let opened = RunDir::open(run.path()).await.unwrap();
+    assert_eq!((opened.run_id(), opened.state()), (id.as_str(), &JobState::Succeeded));
 
     let files = tree(run.path());
     let structure = format!("outputs/files/{id}_predicted.cif");
@@ -187,6 +199,14 @@ async fn a_pipeline_collects_each_result_once_and_a_failed_download_is_finished_
     let state = read_json(&dir.join(".boltz-run.json"));
     assert_eq!(state["pending"], Value::Null);
     assert_eq!(state["cursor_after_id"], ids[2]);
+    // The typed results come back from the index, in its order, with their files.
+    let results: Vec<RunResult<ScreenedMolecule>> = run.results().unwrap().collect::<Result<_, _>>().unwrap();
+    let typed_ids: Vec<&str> = results.iter().map(|r| r.result.id.as_str()).collect();
+    assert_eq!(typed_ids, ids);
+    for entry in &results {
+        assert!(entry.structure.as_ref().is_some_and(|p| p.is_file()), "{entry:?}");
+        assert!(!entry.result.artifacts.archive.has_link());
+    }
 
     // Running the request again under the name starts nothing and adds no line.
     client.run(screen()).root(&root).name("screen").poll_interval(first, max).await.unwrap();

@@ -11,7 +11,8 @@
 //! * a field of type `Option<T>` may be absent or `null`; which of the two it was is kept, and
 //!   written back the same way;
 //! * `#[model(default)]`: a required field that may be missing (it takes its `Default`), and is
-//!   left out again when written;
+//!   left out again when written; not while `boltz_api` decodes strictly, to tell apart the
+//!   kinds of a union by what is really there;
 //! * `#[model(constant = "value")]` on a `&'static str` field: the field always holds `value`;
 //!   decoding refuses any other value and fills it in when absent;
 //! * the field named `extra` (a `boltz_api::models::Extra`) keeps every other field, and where
@@ -217,6 +218,9 @@ fn deserialize(input: &DeriveInput, fields: &[Field], extra: &Ident) -> Tokens {
             (Kind::Defaulted, Some(flag)) => quote! {
                 #ident: match #slot {
                     ::std::option::Option::Some(value) => value,
+                    ::std::option::Option::None if ::boltz_api::models::__private::strict() => {
+                        return ::std::result::Result::Err(::serde::de::Error::missing_field(#wire));
+                    }
                     ::std::option::Option::None => {
                         extra.set_flag(#flag);
                         ::std::default::Default::default()

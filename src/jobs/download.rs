@@ -156,6 +156,9 @@ impl Download<'_> {
         let part = self.part_path();
         let (mut attempts, mut retries, mut refreshes) = (0, 0, 0);
         loop {
+            if !self.file.has_link() && self.refresh.is_none() {
+                return Err(BuildError::MissingLink.into());
+            }
             if self.file.url_expires_at <= Utc::now() {
                 self.replace_link(&mut refreshes, None).await?;
             }

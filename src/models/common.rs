@@ -153,7 +153,7 @@ pub struct Modification {
 }
 
 /// As found in `source` of [`Boltz2CustomMsa`](crate::models::predictions::structure_and_binding::Boltz2CustomMsa).
-#[derive(Debug, Clone, PartialEq, Model)]
+#[derive(Debug, Clone, Default, PartialEq, Model)]
 #[non_exhaustive]
 pub struct PresignedFile {
     /// URL to download the file
@@ -474,6 +474,7 @@ pub struct URLSource {
     #[model(rename = "type")]
     pub kind: String,
     /// A presigned download URL.
+    #[model(default)]
     pub url: String,
     /// Fields this version of the crate does not know, kept as they came.
     pub extra: Extra,

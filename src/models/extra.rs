@@ -84,7 +84,31 @@ impl fmt::Debug for Extra {
 /// What the code of `#[derive(Model)]` calls.
 #[doc(hidden)]
 pub mod __private {
+    use std::cell::Cell;
+
     use super::*;
+
+    thread_local! {
+        static STRICT: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether a field that may be left out (a stripped link) must be there: while a union
+    /// tries which of its kinds a value is.
+    pub fn strict() -> bool {
+        STRICT.with(Cell::get)
+    }
+
+    /// Run `f` decoding strictly.
+    pub(crate) fn strictly<R>(f: impl FnOnce() -> R) -> R {
+        struct Reset(bool);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                STRICT.with(|s| s.set(self.0));
+            }
+        }
+        let _reset = Reset(STRICT.with(|s| s.replace(true)));
+        f()
+    }
 
     /// An object key, borrowed from the input where the format allows.
     pub struct Key<'de>(Cow<'de, str>);

@@ -21,6 +21,7 @@ mod api_key;
 mod auth;
 mod cli;
 mod extra;
+mod files;
 mod inputs;
 mod secret;
 pub(crate) mod union;

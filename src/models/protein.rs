@@ -44,10 +44,11 @@ pub struct StructureTemplateLigandChainSpec {
 }
 
 /// As found in `artifacts` of [`LegacyDesignResult`](crate::models::protein::design::LegacyDesignResult).
-#[derive(Debug, Clone, PartialEq, Model)]
+#[derive(Debug, Clone, Default, PartialEq, Model)]
 #[non_exhaustive]
 pub struct ProteinArtifacts {
     /// An archive of all its files.
+    #[model(default)]
     pub archive: PresignedFile,
     /// The predicted structure file.
     pub structure: Option<PresignedFile>,
@@ -94,6 +95,7 @@ pub struct BinderDesignResult {
     /// Unique result ID.
     pub id: String,
     /// The files it produced.
+    #[model(default)]
     pub artifacts: ProteinArtifacts,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -133,6 +135,7 @@ pub struct GenericDesignResult {
     /// Unique result ID.
     pub id: String,
     /// The files it produced.
+    #[model(default)]
     pub artifacts: ProteinArtifacts,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -189,6 +192,7 @@ pub struct StructureTemplateTarget {
     /// are epitope residues, which are non-binding residues, and which are flexible.
     pub chain_selection: BTreeMap<String, ChainSelection>,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// Which kind it is.
     #[model(rename = "type")]

@@ -180,6 +180,7 @@ pub struct Input {
     /// Number of unique filter-passing redesigned proteins to generate.
     pub num_proteins: i64,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// Optional idempotency key.
     pub idempotency_key: Option<String>,
@@ -384,14 +385,23 @@ impl<'de> Deserialize<'de> for Pipeline {
                     Self::Explore(Box::new(arm(value)?))
                 } else {
                     match [
-                        fits::<crate::models::small_molecule::design::Run>(&value),
-                        fits::<crate::models::small_molecule::library_screen::Run>(&value),
-                        fits::<crate::models::small_molecule::explore::Run>(&value),
+                        fits::<crate::models::small_molecule::design::Run>(&value, true),
+                        fits::<crate::models::small_molecule::library_screen::Run>(&value, true),
+                        fits::<crate::models::small_molecule::explore::Run>(&value, true),
                     ] {
                         [true, false, false] => Self::SmallMoleculeDesign(Box::new(arm(value)?)),
                         [false, true, false] => Self::SmallMoleculeLibraryScreen(Box::new(arm(value)?)),
                         [false, false, true] => Self::Explore(Box::new(arm(value)?)),
-                        _ => Self::Unknown(value),
+                        _ => match [
+                            fits::<crate::models::small_molecule::design::Run>(&value, false),
+                            fits::<crate::models::small_molecule::library_screen::Run>(&value, false),
+                            fits::<crate::models::small_molecule::explore::Run>(&value, false),
+                        ] {
+                            [true, false, false] => Self::SmallMoleculeDesign(Box::new(arm(value)?)),
+                            [false, true, false] => Self::SmallMoleculeLibraryScreen(Box::new(arm(value)?)),
+                            [false, false, true] => Self::Explore(Box::new(arm(value)?)),
+                            _ => Self::Unknown(value),
+                        },
                     }
                 }
             }
@@ -403,10 +413,20 @@ impl<'de> Deserialize<'de> for Pipeline {
                 {
                     Self::ProteinLibraryScreen(Box::new(arm(value)?))
                 } else {
-                    match [fits::<Run>(&value), fits::<crate::models::protein::library_screen::Run>(&value)] {
+                    match [
+                        fits::<Run>(&value, true),
+                        fits::<crate::models::protein::library_screen::Run>(&value, true),
+                    ] {
                         [true, false] => Self::ProteinDesign(Box::new(arm(value)?)),
                         [false, true] => Self::ProteinLibraryScreen(Box::new(arm(value)?)),
-                        _ => Self::Unknown(value),
+                        _ => match [
+                            fits::<Run>(&value, false),
+                            fits::<crate::models::protein::library_screen::Run>(&value, false),
+                        ] {
+                            [true, false] => Self::ProteinDesign(Box::new(arm(value)?)),
+                            [false, true] => Self::ProteinLibraryScreen(Box::new(arm(value)?)),
+                            _ => Self::Unknown(value),
+                        },
                     }
                 }
             }

@@ -239,12 +239,14 @@ pub struct MoleculeFilter {
 }
 
 /// As found in `artifacts` of [`DesignedMolecule`](crate::models::small_molecule::design::DesignedMolecule).
-#[derive(Debug, Clone, PartialEq, Model)]
+#[derive(Debug, Clone, Default, PartialEq, Model)]
 #[non_exhaustive]
 pub struct MoleculeArtifacts {
     /// An archive of all its files.
+    #[model(default)]
     pub archive: PresignedFile,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// `ligand_structure`.
     pub ligand_structure: Option<PresignedFile>,

@@ -37,9 +37,14 @@ pub(crate) fn has(value: &Value, path: &[&str]) -> bool {
     path.iter().try_fold(value, |v, key| v.get(key)).is_some_and(|v| !v.is_null())
 }
 
-/// Whether `value` decodes as `T`.
-pub(crate) fn fits<T: DeserializeOwned>(value: &Value) -> bool {
-    T::deserialize(value).is_ok()
+/// Whether `value` decodes as `T`: strictly, with every field there, or also leniently, with
+/// what a run directory leaves out (links) missing.
+pub(crate) fn fits<T: DeserializeOwned>(value: &Value, strict: bool) -> bool {
+    if strict {
+        super::__private::strictly(|| T::deserialize(value).is_ok())
+    } else {
+        T::deserialize(value).is_ok()
+    }
 }
 
 thread_local! {
@@ -175,7 +180,7 @@ mod tests {
         assert!(!has(&value, &["input", "gone"]) && !has(&value, &["input", "missing"]));
         assert_eq!(arm::<u32, serde_json::Error>(json!(3)).unwrap(), 3);
         assert!(arm::<u32, serde_json::Error>(json!("x")).is_err());
-        assert!(fits::<u32>(&json!(3)) && !fits::<u32>(&json!("x")));
+        assert!(fits::<u32>(&json!(3), true) && !fits::<u32>(&json!("x"), false));
     }
 
     #[test]

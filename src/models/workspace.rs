@@ -1,7 +1,5 @@
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-
 use super::{Extra, Model};
+use chrono::{DateTime, Utc};
 
 open_enum! {
     /// The unit of a data-retention period.
@@ -96,17 +94,18 @@ impl Money {
 }
 
 /// The request shape of a lifetime limit: `{"limit":{"amount":…,"currency":"MILLI_USD"},"type":"lifetime"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 pub(crate) struct LifetimeLimit {
     limit: Money,
-    #[serde(rename = "type")]
+    #[model(rename = "type")]
     kind: LimitType,
+    extra: Extra,
 }
 
 impl LifetimeLimit {
     /// A lifetime ceiling of `amount` milli-USD.
     pub(crate) fn milli_usd(amount: i64) -> Self {
-        Self { limit: Money::milli_usd(amount), kind: LimitType::Lifetime }
+        Self { limit: Money::milli_usd(amount), kind: LimitType::Lifetime, extra: Extra::default() }
     }
 }
 

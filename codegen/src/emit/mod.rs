@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::naming::{Names, Overrides};
-use crate::shapes::{Model, ShapeId, Type};
+use crate::shapes::{Field, Model, Shape, ShapeId, Side, Type};
 use crate::unions::{self, Decision};
 
 /// The first line of every generated file.
@@ -26,6 +26,10 @@ pub(crate) struct Context<'a> {
     pub(crate) decisions: BTreeMap<usize, Decision>,
     /// Shapes that are an operation's own request type, emitted with the operation.
     pub(crate) op_structs: BTreeSet<ShapeId>,
+    /// Response shapes that take a `Default` when absent: what run directories strip.
+    pub(crate) defaulted: BTreeSet<ShapeId>,
+    /// Response unions that do, with the arm their default is.
+    pub(crate) defaulted_unions: BTreeMap<usize, usize>,
 }
 
 impl<'a> Context<'a> {
@@ -56,8 +60,9 @@ impl<'a> Context<'a> {
                 _ => None,
             })
             .collect();
+        let (defaulted, defaulted_unions) = defaulted_shapes(model).map_err(|e| vec![e])?;
         if problems.is_empty() {
-            Ok(Self { model, names, overrides, decisions, op_structs })
+            Ok(Self { model, names, overrides, decisions, op_structs, defaulted, defaulted_unions })
         } else {
             Err(problems)
         }
@@ -82,6 +87,71 @@ impl<'a> Context<'a> {
     pub(crate) fn stem(&self, resource: &str) -> Option<String> {
         self.overrides.resources.get(resource).cloned()
     }
+}
+
+/// Fields that a run directory leaves out of the JSON it keeps, so that a job or result read
+/// from it may lack them (compute-plane.md §3, official-tools.md §2): `run.json` drops every
+/// presigned link and then every key left holding `{}`; `results/index.jsonl` drops a result's
+/// `artifacts`. They decode to their `Default` when absent and are left out again when written.
+pub(crate) fn stripped(model: &Model, shape: &Shape, field: &Field) -> bool {
+    const LINKS: [&str; 2] = ["url", "url_expires_at"];
+    if shape.side != Side::Response || !field.required || field.nullable {
+        return false;
+    }
+    LINKS.contains(&field.name.as_str()) || field.name == "artifacts" || emptied(model, &field.ty, 0)
+}
+
+/// Whether a value of `ty` can be left as `{}` once its links are gone: an object whose required
+/// fields are all stripped, or a union with such an arm.
+fn emptied(model: &Model, ty: &Type, depth: usize) -> bool {
+    match ty {
+        Type::Struct(id) if depth < 8 => {
+            let shape = &model.shapes[*id];
+            shape.fields.iter().filter(|f| f.required).all(|f| stripped(model, shape, f))
+        }
+        Type::Union(id) if depth < 8 => emptied_arm(model, *id, depth).is_some(),
+        _ => false,
+    }
+}
+
+/// The first arm of a union that can be left as `{}`.
+fn emptied_arm(model: &Model, id: usize, depth: usize) -> Option<usize> {
+    model.unions[id].arms.iter().position(|arm| emptied(model, arm, depth + 1))
+}
+
+/// The shapes a stripped field holds, and the required shapes inside them: they need `Default`;
+/// and the unions among them, with the arm that is their default.
+fn defaulted_shapes(model: &Model) -> Result<(BTreeSet<ShapeId>, BTreeMap<usize, usize>), String> {
+    let mut todo: Vec<Type> = Vec::new();
+    for shape in &model.shapes {
+        for field in shape.fields.iter().filter(|f| stripped(model, shape, f)) {
+            todo.push(field.ty.clone());
+        }
+    }
+    let (mut shapes, mut unions) = (BTreeSet::new(), BTreeMap::new());
+    while let Some(ty) = todo.pop() {
+        match ty {
+            Type::Struct(id) => {
+                if !shapes.insert(id) {
+                    continue;
+                }
+                let shape = &model.shapes[id];
+                todo.extend(shape.fields.iter().filter(|f| !f.optional()).map(|f| f.ty.clone()));
+            }
+            Type::Union(id) => {
+                let arm = emptied_arm(model, id, 0).ok_or_else(|| format!("no default for union {id}"))?;
+                if unions.insert(id, arm).is_none() {
+                    todo.push(model.unions[id].arms[arm].clone());
+                }
+            }
+            Type::String | Type::DateTime | Type::Integer | Type::Number | Type::Boolean | Type::Array(_) => {
+            }
+            Type::Map(_) | Type::Any | Type::Const(_) | Type::ConstTrue | Type::Enum(_) => {
+                return Err(format!("no default for {ty:?} in a field a run directory may leave out"));
+            }
+        }
+    }
+    Ok((shapes, unions))
 }
 
 /// A file of the crate, relative to the workspace root.

@@ -159,10 +159,6 @@ pub(crate) fn field_doc(cx: &Context<'_>, field: &Field) -> String {
     }
 }
 
-/// Fields that hold a presigned link: `run.json` keeps a job without them, so they may be absent
-/// (compute-plane.md §3), and are left out again when written.
-const LINKS: [&str; 2] = ["url", "url_expires_at"];
-
 /// Amounts of money, sent as decimal strings: read as [`Usd`](crate::models::Usd).
 fn money(field: &Field) -> bool {
     field.name.ends_with("_usd") && field.ty == Type::String
@@ -186,16 +182,16 @@ fn response_struct(cx: &Context<'_>, imports: &mut Imports<'_>, id: ShapeId) -> 
     let model = imports.item("crate::models::Model");
     let extra = imports.item("crate::models::Extra");
     let mut out = type_doc(shape.description.as_deref(), returned_or_found(cx, id));
+    let default = if cx.defaulted.contains(&id) { ", Default" } else { "" };
     out.push_str(&format!(
-        "#[derive(Debug, Clone, PartialEq, {model})]\n#[non_exhaustive]\npub struct {name} {{\n"
+        "#[derive(Debug, Clone{default}, PartialEq, {model})]\n#[non_exhaustive]\npub struct {name} {{\n"
     ));
-    let links = LINKS.iter().all(|l| shape.fields.iter().any(|f| f.name == *l));
     // Constants, union tags included, are plain strings: a new value on the server still decodes.
     for field in &shape.fields {
         out.push_str(&field_doc(cx, field));
         let ident = field_ident(&field.name);
         let optional = field.optional() || cx.nullable(id, &field.name);
-        let defaulted = links && LINKS.contains(&field.name.as_str()) && !optional;
+        let defaulted = super::stripped(cx.model, shape, field) && !optional;
         out.push_str(&model_attr(
             field,
             &ident,
@@ -501,6 +497,14 @@ fn response_union(cx: &Context<'_>, imports: &mut Imports<'_>, id: usize) -> Str
         "    /// A kind this version of the crate does not know, kept as JSON.\n    Unknown({value}),\n}}\n\n"
     ));
     out.push_str(&union_serialize(imports, &name, &arms, true));
+    if let Some(&arm) = cx.defaulted_unions.get(&id) {
+        // What a run directory left of the union (nothing): its emptied arm, as `Default` makes it.
+        let variant = &arms.variants[arm].0;
+        let value = if arms.boxed.contains(&arm) { "Box::default()" } else { "Default::default()" };
+        out.push_str(&format!(
+            "impl Default for {name} {{\n    fn default() -> Self {{\n        Self::{variant}({value})\n    }}\n}}\n\n"
+        ));
+    }
     let decision = cx.decisions.get(&id).expect("every response union has a decision");
     out.push_str(&union_deserialize(imports, &name, &arms, decision, true));
     out
@@ -679,17 +683,29 @@ impl Emit<'_> {
     /// None of the fields that tell the arms apart is there (a `null` progress, say): the one
     /// arm the JSON decodes as, if there is exactly one.
     fn fitting(&self, candidates: Vec<usize>, indent: &str) -> String {
-        let tests: Vec<String> =
-            candidates.iter().map(|&arm| format!("fits::<{}>(&value)", self.arms.types[arm])).collect();
+        let tests = |strict: bool| -> String {
+            let tests: Vec<String> = candidates
+                .iter()
+                .map(|&arm| format!("fits::<{}>(&value, {strict})", self.arms.types[arm]))
+                .collect();
+            tests.join(", ")
+        };
         let inner = format!("{indent}    ");
-        let mut out = format!("match [{}] {{\n", tests.join(", "));
+        let deeper = format!("{inner}    ");
+        let mut cases = String::new();
         for (position, &arm) in candidates.iter().enumerate() {
             let pattern: Vec<&str> =
                 (0..candidates.len()).map(|i| if i == position { "true" } else { "false" }).collect();
-            out.push_str(&format!("{inner}[{}] => {},\n", pattern.join(", "), self.construct(arm)));
+            cases.push_str(&format!("{inner}[{}] => {},\n", pattern.join(", "), self.construct(arm)));
         }
+        let lenient = cases.replace(&format!("\n{inner}["), &format!("\n{deeper}["));
         let refusal = self.otherwise("refuse(&value, \"exactly one kind\")".to_owned());
-        out.push_str(&format!("{inner}_ => {refusal},\n{indent}}}"));
-        out
+        // Strictly first (every field there), then allowing what run directories leave out.
+        format!(
+            "match [{}] {{\n{cases}{inner}_ => match [{}] {{\n{deeper}{}{deeper}_ => {refusal},\n{inner}}},\n{indent}}}",
+            tests(true),
+            tests(false),
+            lenient.trim_start()
+        )
     }
 }

@@ -1,10 +1,11 @@
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::models::AuthMe;
 
 /// `GET /compute/v1/auth/me`: the calling credential's organisation context.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetAuthMe;
 
 impl Endpoint for GetAuthMe {

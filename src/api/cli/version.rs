@@ -1,12 +1,15 @@
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::models::CliVersion;
 
 /// `GET /compute/v1/cli/version`: the CLI's latest and minimum supported releases.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetCliVersion {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     current: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     platform: Option<String>,
 }
 

@@ -37,6 +37,7 @@ mod engine;
 mod error;
 mod fingerprint;
 mod pyjson;
+mod read;
 mod state;
 mod types;
 
@@ -47,6 +48,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 pub use error::RunError;
+pub use read::{Results, RunResult};
 pub use types::{DownloadMode, RunType, Runnable};
 
 use crate::client::Client;

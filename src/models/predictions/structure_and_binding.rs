@@ -72,6 +72,7 @@ pub struct Boltz2CustomMsa {
     /// Base64 uploads must use media_type text/x-a3m for A3M or text/csv for CSV.
     pub format: Format,
     /// Where the file comes from.
+    #[model(default)]
     pub source: PresignedFile,
     /// Which kind it is.
     #[model(rename = "type")]
@@ -188,6 +189,7 @@ pub struct Template {
     /// Each input_chain_id and template_chain_id must be unique within this template.
     pub template_chains: Vec<TemplateChain>,
     /// `template_structure`.
+    #[model(default)]
     pub template_structure: PresignedFile,
     /// Force the template reference potential with this distance threshold in
     /// angstroms.
@@ -264,6 +266,7 @@ pub struct BestSample {
     /// Quality metrics.
     pub metrics: Metrics,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// `ligand_structure`.
     pub ligand_structure: Option<PresignedFile>,

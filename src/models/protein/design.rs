@@ -345,6 +345,7 @@ pub struct LegacyDesignResult {
     /// Unique result ID.
     pub id: String,
     /// The files it produced.
+    #[model(default)]
     pub artifacts: ProteinArtifacts,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -375,6 +376,7 @@ pub struct LegacyStructureTemplateBinderSpec {
     /// The kind of protein to design.
     pub modality: Modality,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// Which kind it is.
     #[model(rename = "type")]

@@ -67,12 +67,14 @@ pub struct RunSummary {
 }
 
 /// As found in `artifacts` of [`ScreenedProtein`].
-#[derive(Debug, Clone, PartialEq, Model)]
+#[derive(Debug, Clone, Default, PartialEq, Model)]
 #[non_exhaustive]
 pub struct Artifacts {
     /// An archive of all its files.
+    #[model(default)]
     pub archive: PresignedFile,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// Fields this version of the crate does not know, kept as they came.
     pub extra: Extra,
@@ -85,6 +87,7 @@ pub struct ScreenedProtein {
     /// Unique result ID
     pub id: String,
     /// The files it produced.
+    #[model(default)]
     pub artifacts: Artifacts,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -107,6 +110,7 @@ pub struct ScreenedProtein {
 #[non_exhaustive]
 pub struct Input {
     /// `proteins`.
+    #[model(default)]
     pub proteins: PresignedFile,
     /// Target specification (structure template or template-free)
     pub target: Target,

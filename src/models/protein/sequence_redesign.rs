@@ -109,6 +109,7 @@ pub struct BinderRedesignRun {
     /// Number of unique filter-passing redesigned proteins to generate.
     pub num_proteins: i64,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// Which kind it is.
     #[model(rename = "type")]
@@ -149,6 +150,7 @@ pub struct GenericRedesignRun {
     /// Number of unique filter-passing redesigned proteins to generate.
     pub num_proteins: i64,
     /// The predicted structure file.
+    #[model(default)]
     pub structure: PresignedFile,
     /// Which kind it is.
     #[model(rename = "type")]

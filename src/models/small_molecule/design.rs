@@ -151,6 +151,7 @@ pub struct DesignedMolecule {
     /// Unique result ID
     pub id: String,
     /// The files it produced.
+    #[model(default)]
     pub artifacts: MoleculeArtifacts,
     /// When it was created.
     pub created_at: DateTime<Utc>,

@@ -43,6 +43,7 @@ pub struct Library {
     pub smiles_column: String,
     /// The original submitted URL for URL sources, or a temporary download URL for an
     /// uploaded base64 source.
+    #[model(default)]
     pub source: Source,
     /// An exact, case-sensitive column name without leading or trailing whitespace.
     pub id_column: Option<String>,
@@ -173,6 +174,7 @@ pub struct ExploredMolecule {
     /// Unique result ID
     pub id: String,
     /// The files it produced.
+    #[model(default)]
     pub artifacts: MoleculeArtifacts,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -207,6 +209,12 @@ impl Serialize for Source {
             Self::Url(value) => value.serialize(serializer),
             Self::Unknown(value) => value.serialize(serializer),
         }
+    }
+}
+
+impl Default for Source {
+    fn default() -> Self {
+        Self::PresignedFile(Default::default())
     }
 }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 #[non_exhaustive]
 pub struct Input {
     /// `molecules`.
+    #[model(default)]
     pub molecules: PresignedFile,
     /// The target to design against.
     pub target: Target,
@@ -146,6 +147,7 @@ pub struct ScreenedMolecule {
     /// Unique result ID
     pub id: String,
     /// The files it produced.
+    #[model(default)]
     pub artifacts: MoleculeArtifacts,
     /// When it was created.
     pub created_at: DateTime<Utc>,

@@ -1,32 +1,36 @@
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
 use crate::error::BuildError;
-use crate::models::{CreatedApiKey, KeyMode};
+use crate::models::{CreatedApiKey, Extra, KeyMode, Model};
 
 /// `POST /compute/v1/admin/api-keys`: create a workspace API key.
 ///
 /// Not idempotent: a blind replay could mint a second secret, so it is retried only when it
 /// cannot have been processed (connect failure, 429, or the server's `x-should-retry: true`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
 pub struct CreateApiKey {
     name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     allowed_ips: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     expires_in_days: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     mode: Option<KeyMode>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     workspace_id: Option<String>,
+    /// Fields this version of the crate does not know, sent as they were read.
+    extra: Extra,
 }
 
 impl CreateApiKey {
     /// A key named `name`; unset options are left to the server's defaults.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), allowed_ips: None, expires_in_days: None, mode: None, workspace_id: None }
+        Self {
+            name: name.into(),
+            allowed_ips: None,
+            expires_in_days: None,
+            mode: None,
+            workspace_id: None,
+            extra: Extra::default(),
+        }
     }
 
     /// Restrict the key to these IP addresses (empty: every address).

@@ -1,4 +1,5 @@
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, path_segment};
 use crate::error::BuildError;
@@ -7,7 +8,7 @@ use crate::models::ApiKey;
 /// `POST /compute/v1/admin/api-keys/{api_key_id}/revoke`: revoke an API key.
 ///
 /// Idempotent: revoking twice leaves the key revoked, so it is retried like a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeApiKey {
     api_key_id: String,
 }

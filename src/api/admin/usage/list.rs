@@ -1,5 +1,6 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::models::{Application, UsageBucket, UsageGroupBy, WindowSize};
@@ -7,15 +8,20 @@ use crate::pagination::{OpaqueCursorPage, Paginated};
 
 /// `GET /compute/v1/admin/usage`: usage buckets over a time range, one [`OpaqueCursorPage`] at
 /// a time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListUsage {
     starting_at: DateTime<Utc>,
     ending_at: DateTime<Utc>,
     window_size: WindowSize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     applications: Vec<Application>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     group_by: Vec<UsageGroupBy>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     workspace_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     page: Option<String>,
 }
 

@@ -1,4 +1,5 @@
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use super::workspace_path;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
@@ -7,7 +8,7 @@ use crate::models::Workspace;
 
 /// `POST /compute/v1/admin/workspaces/{workspace_id}/archive`: archive a workspace and
 /// deactivate its API keys. It cannot be undone; archiving twice leaves the same state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchiveWorkspace {
     workspace_id: String,
 }

@@ -1,22 +1,20 @@
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
 use crate::error::BuildError;
-use crate::models::{DataRetention, LifetimeLimit, Workspace};
+use crate::models::{DataRetention, Extra, LifetimeLimit, Model, Workspace};
 
 /// `POST /compute/v1/admin/workspaces`: create a workspace.
 ///
 /// Not idempotent: a blind replay could create a second workspace.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Model)]
 pub struct CreateWorkspace {
-    #[serde(skip_serializing_if = "Option::is_none")]
     data_retention: Option<DataRetention>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     spending_limit: Option<LifetimeLimit>,
+    /// Fields this version of the crate does not know, sent as they were read.
+    extra: Extra,
 }
 
 impl CreateWorkspace {

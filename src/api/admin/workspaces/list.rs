@@ -1,13 +1,16 @@
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
 use crate::models::Workspace;
 use crate::pagination::{CursorPage, CursorParams};
 
 /// `GET /compute/v1/admin/workspaces`: list workspaces, one [`CursorPage`] at a time.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListWorkspaces {
+    #[serde(flatten)]
     cursor: CursorParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
 }
 

@@ -1,4 +1,5 @@
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use super::workspace_path;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
@@ -6,7 +7,7 @@ use crate::error::BuildError;
 use crate::models::Workspace;
 
 /// `GET /compute/v1/admin/workspaces/{workspace_id}`: fetch one workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetrieveWorkspace {
     workspace_id: String,
 }

@@ -1,4 +1,5 @@
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use super::workspace_path;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency};
@@ -7,7 +8,7 @@ use crate::models::SpendingLimit;
 
 /// `GET /compute/v1/admin/workspaces/{workspace_id}/spending-limit`: the workspace's lifetime
 /// limit, or `None` (a JSON `null` body) when it has no workspace-level cap.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetrieveSpendingLimit {
     workspace_id: String,
 }

@@ -1,5 +1,6 @@
 use bytes::Bytes;
 use http::Method;
+use serde::{Deserialize, Serialize};
 
 use super::workspace_path;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
@@ -8,9 +9,11 @@ use crate::models::{LifetimeLimit, SpendingLimit};
 
 /// `PUT /compute/v1/admin/workspaces/{workspace_id}/spending-limit`: create or replace the
 /// workspace's lifetime ceiling. Idempotent: it sets an absolute value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetSpendingLimit {
     workspace_id: String,
+    /// The body: `{"limit": {"amount", "currency"}, "type"}`, beside the workspace ID.
+    #[serde(flatten)]
     limit: LifetimeLimit,
 }
 

@@ -1,6 +1,6 @@
 use bytes::Bytes;
 use http::Method;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::workspace_path;
 use crate::endpoint::{Endpoint, EndpointMeta, Idempotency, json_body};
@@ -10,39 +10,50 @@ use crate::models::{DataRetention, Workspace};
 /// `POST /compute/v1/admin/workspaces/{workspace_id}`: change a workspace (POST, not PATCH).
 ///
 /// Idempotent: it sets absolute values. Unset fields are left as they are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateWorkspace {
-    #[serde(skip)]
     workspace_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(flatten)]
+    body: Body,
+}
+
+/// What is sent: the fields to change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Body {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     data_retention: Option<DataRetention>,
-    /// `Some(None)` sends an explicit `null`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `Some(None)` sends an explicit `null`, which clears the name.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     name: Option<Option<String>>,
+}
+
+/// A field that is there, `null` or not: `"name": null` is `Some(None)`.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 impl UpdateWorkspace {
     /// An update of the workspace with this ID that changes nothing yet.
     pub fn new(workspace_id: impl Into<String>) -> Self {
-        Self { workspace_id: workspace_id.into(), data_retention: None, name: None }
+        Self { workspace_id: workspace_id.into(), body: Body { data_retention: None, name: None } }
     }
 
     /// Rename the workspace.
     pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(Some(name.into()));
+        self.body.name = Some(Some(name.into()));
         self
     }
 
     /// Send `"name": null`. What the server does with it is not documented (presumably it clears
     /// the name).
     pub fn clear_name(mut self) -> Self {
-        self.name = Some(None);
+        self.body.name = Some(None);
         self
     }
 
     /// Change how long result data is kept.
     pub fn data_retention(mut self, retention: DataRetention) -> Self {
-        self.data_retention = Some(retention);
+        self.body.data_retention = Some(retention);
         self
     }
 }
@@ -62,7 +73,7 @@ impl Endpoint for UpdateWorkspace {
     }
 
     fn body(&self) -> Result<Option<Bytes>, BuildError> {
-        json_body(self)
+        json_body(&self.body)
     }
 }
 
