@@ -15,7 +15,7 @@
 //! ```
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -111,6 +111,15 @@ impl Error {
     /// Whether an attempt timeout or the deadline ended the call.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
+    }
+
+    /// How long the server asked to wait before trying again, for an [`Error::Api`] whose
+    /// response said (a 429 or 503 with `Retry-After`, after the client's own retries ran out).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => e.retry_after(),
+            _ => None,
+        }
     }
 
     /// The request ID the server gave the response that failed (`x-request-id` or
@@ -379,6 +388,12 @@ impl ApiError {
     /// The request ID the server gave the response (`x-request-id` or `request-id`).
     pub fn request_id(&self) -> Option<&str> {
         request_id(&self.headers)
+    }
+
+    /// How long the server asked to wait before trying again (`retry-after-ms`, or
+    /// `retry-after` in seconds or as an HTTP date), as a 429 or 503 says it, however long.
+    pub fn retry_after(&self) -> Option<Duration> {
+        boltz_api_layers::retry::backoff::retry_after(&self.headers, SystemTime::now())
     }
 
     /// The raw body (at most 64 KiB).

@@ -315,3 +315,28 @@ async fn bodies_that_do_not_fit_the_model() {
     let created = setup.client.admin().api_keys().create(CreateApiKey::new("html")).await.unwrap();
     assert_eq!(created.key.expose_secret(), "sk_bc_ws_test_x");
 }
+
+/// After the retries ran out, the error still says how long the server asked to wait, in any of
+/// its forms, and nothing when it did not say.
+#[tokio::test]
+async fn the_last_retry_after_is_on_the_error() {
+    let setup = setup(|b| b.max_retries(0)).await;
+    for (status, header, value, expected) in [
+        (429, "retry-after", "7", Some(Duration::from_secs(7))),
+        (503, "retry-after-ms", "1500", Some(Duration::from_millis(1500))),
+        // Past the 60 s the retry layer waits for, the caller still hears it.
+        (429, "retry-after", "120", Some(Duration::from_secs(120))),
+        (503, "retry-after", "soon", None),
+    ] {
+        setup.fault(Op::Revoke, FaultAction::status(status).header(header, value), 1);
+        let outcome = setup.call(Op::Revoke).await;
+        assert_eq!(outcome.status(), Some(status));
+        assert_eq!(outcome.err().retry_after(), expected, "{header}: {value}");
+    }
+    setup.fault(Op::Revoke, FaultAction::status(503), 1);
+    assert_eq!(setup.call(Op::Revoke).await.err().retry_after(), None);
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(30));
+    setup.fault(Op::Revoke, FaultAction::status(429).header("retry-after", &date), 1);
+    let hint = setup.call(Op::Revoke).await.err().retry_after().unwrap();
+    assert!(hint > Duration::from_secs(27) && hint <= Duration::from_secs(30), "{hint:?}");
+}

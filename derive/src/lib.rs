@@ -275,3 +275,58 @@ fn deserialize(input: &DeriveInput, fields: &[Field], extra: &Ident) -> Tokens {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(input: DeriveInput) -> String {
+        expand(&input).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_write_back() {
+        assert!(error(syn::parse_quote! { enum E { A } }).contains("for structs"));
+        assert!(error(syn::parse_quote! { struct T(u8); }).contains("named fields"));
+        assert!(error(syn::parse_quote! { struct S { a: u8 } }).contains("a field named `extra`"));
+        assert!(
+            error(syn::parse_quote! { struct S { #[model(flatten)] a: u8, extra: Extra } })
+                .contains("expected `rename")
+        );
+        let many: Vec<Ident> = (0..65).map(|i| format_ident!("f{i}")).collect();
+        let input: DeriveInput = syn::parse_quote! { struct S { #(#many: Option<u8>,)* extra: Extra } };
+        assert!(error(input).contains("more than 64"));
+    }
+
+    #[test]
+    fn reads_each_kind_of_field() {
+        let input: DeriveInput = syn::parse_quote! {
+            struct Page<T> {
+                data: Vec<T>,
+                #[model(rename = "type", constant = "page")]
+                kind: &'static str,
+                next: Option<String>,
+                #[model(default)]
+                url: String,
+                r#ref: u8,
+                extra: Extra,
+            }
+        };
+        let code = expand(&input).unwrap().to_string();
+        for expected in [
+            "T : :: serde :: Serialize",
+            "T : :: serde :: Deserialize < 'de >",
+            "\"type\" =>",
+            "Constant (\"page\")",
+            "\"ref\" =>",
+            "missing_field (\"data\")",
+            "self . extra . flag (0u32)",
+            "extra . set_flag (1u32)",
+        ] {
+            assert!(code.contains(expected), "no `{expected}` in {code}");
+        }
+        let inner = option_inner(&syn::parse_quote!(Option<Vec<u8>>)).map(|t| quote!(#t).to_string());
+        assert_eq!(inner.as_deref(), Some("Vec < u8 >"));
+        assert!(option_inner(&syn::parse_quote!(Vec<u8>)).is_none());
+    }
+}

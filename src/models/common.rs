@@ -594,7 +594,7 @@ pub enum Constraint {
     /// A [`PocketConstraint`].
     Pocket(PocketConstraint),
     /// A [`ContactConstraint`].
-    Contact(Box<ContactConstraint>),
+    Contact(ContactConstraint),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
 }
@@ -613,7 +613,7 @@ impl<'de> Deserialize<'de> for Constraint {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("contact") => Self::Contact(Box::new(arm(value)?)),
+            Tag::Is("contact") => Self::Contact(arm(value)?),
             Tag::Is("pocket") => Self::Pocket(arm(value)?),
             _ => Self::Unknown(value),
         })

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
 
 use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 use serde::ser::SerializeMap;
@@ -25,9 +26,11 @@ use serde_json::{Map, Value};
 /// let again: serde_json::Value = serde_json::to_value(&workspace).unwrap();
 /// assert_eq!(again, serde_json::from_str::<serde_json::Value>(text).unwrap()); // `null` kept, `name` still absent
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Extra {
-    fields: Map<String, Value>,
+    /// Boxed, and only when there are some: most objects have none, and every model has an
+    /// `Extra`, so it is kept to two words.
+    fields: Option<Box<Map<String, Value>>>,
     /// Bit `i` for the `i`-th optional field: it was `null` (an `Option`) or absent (a defaulted one).
     flags: u64,
 }
@@ -46,13 +49,13 @@ impl Extra {
 
     #[doc(hidden)]
     pub fn insert_unknown(&mut self, key: String, value: Value) {
-        self.fields.insert(key, value);
+        self.fields.get_or_insert_default().insert(key, value);
     }
 
     /// Write the unknown fields, except any that a known field of the same name already wrote.
     #[doc(hidden)]
     pub fn serialize_unknown<M: SerializeMap>(&self, map: &mut M, known: &[&str]) -> Result<(), M::Error> {
-        for (key, value) in &self.fields {
+        for (key, value) in self.iter() {
             if !known.contains(&key.as_str()) {
                 map.serialize_entry(key, value)?;
             }
@@ -65,21 +68,31 @@ impl Deref for Extra {
     type Target = Map<String, Value>;
 
     fn deref(&self) -> &Self::Target {
-        &self.fields
+        static NONE: OnceLock<Map<String, Value>> = OnceLock::new();
+        self.fields.as_deref().unwrap_or_else(|| NONE.get_or_init(Map::new))
     }
 }
 
 impl DerefMut for Extra {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.fields
+        self.fields.get_or_insert_default()
     }
 }
 
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.fields.fmt(f)
+        (**self).fmt(f)
     }
 }
+
+/// Equal when they write the same: the same unknown fields and the same `null`s.
+impl PartialEq for Extra {
+    fn eq(&self, other: &Self) -> bool {
+        self.flags == other.flags && **self == **other
+    }
+}
+
+impl Eq for Extra {}
 
 /// What the code of `#[derive(Model)]` calls.
 #[doc(hidden)]
@@ -166,5 +179,55 @@ pub mod __private {
         fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
             if v == self.0 { Ok(()) } else { Err(E::invalid_value(de::Unexpected::Str(v), &self)) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Extra;
+    use crate::models::Model;
+
+    #[derive(Debug, Clone, Default, PartialEq, Model)]
+    struct Sample {
+        id: String,
+        note: Option<String>,
+        #[model(default)]
+        url: String,
+        #[model(rename = "type", constant = "sample")]
+        kind: &'static str,
+        extra: Extra,
+    }
+
+    #[test]
+    fn null_absent_and_unknown_come_back_as_they_were() {
+        for text in [
+            json!({"id": "a", "note": null, "url": "u", "type": "sample"}),
+            json!({"id": "a", "type": "sample"}),
+            json!({"id": "a", "note": "n", "url": "", "type": "sample", "new": {"deep": [null]}}),
+        ] {
+            let sample: Sample = serde_json::from_value(text.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&sample).unwrap(), text);
+        }
+        let absent: Sample = serde_json::from_value(json!({"id": "a"})).unwrap();
+        let null: Sample = serde_json::from_value(json!({"id": "a", "note": null})).unwrap();
+        assert_ne!(absent, null, "they write differently, so they differ");
+        assert_eq!(absent.kind, "sample", "a constant is filled in");
+        let wrong = serde_json::from_value::<Sample>(json!({"id": "a", "type": "other"})).unwrap_err();
+        assert!(wrong.to_string().contains("expected `sample`"), "{wrong}");
+        let missing = serde_json::from_value::<Sample>(json!({"note": "n"})).unwrap_err();
+        assert_eq!(missing.to_string(), "missing field `id`");
+    }
+
+    #[test]
+    fn an_unknown_field_named_like_a_known_one_is_written_once() {
+        let mut sample: Sample = serde_json::from_value(json!({"id": "a", "more": 1})).unwrap();
+        sample.extra.insert("id".into(), json!("shadow"));
+        assert_eq!(serde_json::to_value(&sample).unwrap(), json!({"id": "a", "type": "sample", "more": 1}));
+        assert_eq!(format!("{:?}", sample.extra), r#"{"id": String("shadow"), "more": Number(1)}"#);
+        assert!(crate::models::__private::strictly(
+            || serde_json::from_value::<Sample>(json!({"id": "a"})).is_err()
+        ));
     }
 }

@@ -1,7 +1,8 @@
 //! Response and request types shared by several endpoints.
 //!
-//! Models tolerate unknown fields, and every enum keeps values this version does not know in an
-//! `Unknown(String)` arm instead of failing to decode.
+//! Models keep the fields this version does not know in their `extra` and write them back, and
+//! every enum keeps values it does not know in an `Unknown(String)` arm instead of failing to
+//! decode.
 //!
 //! ```
 //! use boltz_api::models::{ApiKey, KeyType};
@@ -13,6 +14,8 @@
 //!     "name": "ci", "workspace_id": "ws_1", "added_later": 1
 //! }"#).unwrap();
 //! assert_eq!(key.key_type, KeyType::Unknown("superadmin".into()));
+//! assert_eq!(key.extra["added_later"], 1);
+//! assert_eq!(serde_json::to_value(&key).unwrap()["added_later"], 1);
 //! ```
 
 #[macro_use]

@@ -2,7 +2,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A secret API key, shown once at creation. `Debug` and `Display` never print it.
+/// A secret API key, shown once at creation. `Debug` and `Display` never print it; serializing
+/// writes it out, since storing a created key is what serializing it is for.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SecretKey(String);

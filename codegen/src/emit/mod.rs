@@ -191,3 +191,70 @@ fn rustfmt(root: &Path, text: &str) -> Result<String, String> {
     }
     String::from_utf8(output.stdout).map_err(|e| format!("rustfmt: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shapes::Union;
+
+    fn shape(fields: Vec<(&str, Type, bool)>) -> Shape {
+        Shape {
+            side: Side::Response,
+            defs: vec!["X".into()],
+            description: None,
+            fields: fields
+                .into_iter()
+                .map(|(name, ty, required)| Field {
+                    name: name.into(),
+                    ty,
+                    required,
+                    nullable: false,
+                    description: None,
+                })
+                .collect(),
+            sites: Default::default(),
+            resources: Default::default(),
+        }
+    }
+
+    #[test]
+    fn what_a_run_directory_leaves_out_takes_a_default() {
+        let file = shape(vec![("url", Type::String, true), ("url_expires_at", Type::DateTime, true)]);
+        let sample = shape(vec![("structure", Type::Struct(0), true), ("score", Type::Number, true)]);
+        let artifacts = shape(vec![("archive", Type::Struct(0), true)]);
+        let result = shape(vec![("id", Type::String, true), ("artifacts", Type::Struct(2), true)]);
+        let source = shape(vec![("type", Type::Const("url".into()), true), ("url", Type::String, true)]);
+        let library = shape(vec![("source", Type::Union(0), true), ("format", Type::Enum(0), true)]);
+        let model = Model {
+            shapes: vec![file, sample, artifacts, result, source, library],
+            unions: vec![Union {
+                side: Side::Response,
+                arms: vec![Type::Struct(4), Type::Struct(0)],
+                sites: Default::default(),
+                resources: Default::default(),
+            }],
+            enums: Vec::new(),
+            ops: Vec::new(),
+        };
+        let field = |shape: usize, name: &str| {
+            let shape = &model.shapes[shape];
+            stripped(&model, shape, shape.fields.iter().find(|f| f.name == name).unwrap())
+        };
+        // Links, an object left empty without them, artifacts, a union that can be left empty.
+        assert!(field(0, "url") && field(1, "structure") && field(3, "artifacts") && field(5, "source"));
+        // What stays: a number, an ID, an enum, a constant tag.
+        assert!(!field(1, "score") && !field(3, "id") && !field(5, "format") && !field(4, "type"));
+        let (shapes, unions) = defaulted_shapes(&model).unwrap();
+        // The union's default is its first arm that empties: the presigned file (the URL
+        // source keeps its tag).
+        assert_eq!(unions, BTreeMap::from([(0, 1)]));
+        assert_eq!(
+            shapes,
+            BTreeSet::from([0, 2]),
+            "the file and the artifacts; not the samples, never absent"
+        );
+        let mut request = model.shapes[0].clone();
+        request.side = Side::Request;
+        assert!(!stripped(&model, &request, &request.fields[0]), "requests are never stripped");
+    }
+}

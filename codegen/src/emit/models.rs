@@ -397,7 +397,7 @@ fn size(cx: &Context<'_>, ty: &Type, optional: bool) -> usize {
         Type::Any => 32,
         // The fields, and `extra` (a map and its flags).
         Type::Struct(id) => {
-            cx.model.shapes[*id].fields.iter().map(|f| size(cx, &f.ty, f.optional())).sum::<usize>() + 32
+            cx.model.shapes[*id].fields.iter().map(|f| size(cx, &f.ty, f.optional())).sum::<usize>() + 16
         }
         Type::Union(id) => {
             let boxed = boxed_arms(cx, *id);

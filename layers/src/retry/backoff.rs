@@ -20,6 +20,12 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// (fractions allowed) or as an HTTP-date relative to `now`. The first header that parses decides:
 /// its value is used only when `0 < delay ≤ 60 s`, otherwise the caller falls back to backoff.
 pub fn server_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    retry_after(headers, now).filter(|delay| *delay <= MAX_SERVER_DELAY)
+}
+
+/// What the server asked a client to wait before trying again, however long: the headers read
+/// as [`server_delay`] reads them, without its 60 s bound.
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let seconds = parse_number(headers, "retry-after-ms").map(|ms| ms / 1000.0).or_else(|| {
         let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
         value.parse::<f64>().ok().or_else(|| {
@@ -30,9 +36,9 @@ pub fn server_delay(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
             })
         })
     })?;
-    let in_range = seconds.is_finite() && seconds > 0.0 && seconds <= MAX_SERVER_DELAY.as_secs_f64();
     // A positive hint too small for a `Duration` (e.g. `4e-86`) rounds to zero: not a usable wait.
-    in_range.then(|| Duration::from_secs_f64(seconds)).filter(|delay| !delay.is_zero())
+    let usable = seconds.is_finite() && seconds > 0.0 && seconds < u32::MAX as f64;
+    usable.then(|| Duration::from_secs_f64(seconds)).filter(|delay| !delay.is_zero())
 }
 
 fn parse_number(headers: &HeaderMap, name: &str) -> Option<f64> {
@@ -84,6 +90,15 @@ mod tests {
         assert_eq!(got, Duration::from_secs(10));
         let past = httpdate::fmt_http_date(now - Duration::from_secs(10));
         assert_eq!(server_delay(&headers(&[("retry-after", &past)]), now), None);
+    }
+
+    #[test]
+    fn a_hint_past_the_bound_is_still_reported() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(&headers(&[("retry-after", "120")]), now), Some(Duration::from_secs(120)));
+        assert_eq!(server_delay(&headers(&[("retry-after", "120")]), now), None);
+        assert_eq!(retry_after(&headers(&[("retry-after", "0")]), now), None);
+        assert_eq!(retry_after(&headers(&[("retry-after", "inf")]), now), None);
     }
 
     #[test]

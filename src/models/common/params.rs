@@ -717,7 +717,7 @@ pub enum Constraint {
     /// A [`PocketConstraint`].
     Pocket(PocketConstraint),
     /// A [`ContactConstraint`].
-    Contact(Box<ContactConstraint>),
+    Contact(ContactConstraint),
 }
 
 impl From<PocketConstraint> for Constraint {
@@ -728,7 +728,7 @@ impl From<PocketConstraint> for Constraint {
 
 impl From<ContactConstraint> for Constraint {
     fn from(value: ContactConstraint) -> Self {
-        Self::Contact(Box::new(value))
+        Self::Contact(value)
     }
 }
 
@@ -745,7 +745,7 @@ impl<'de> Deserialize<'de> for Constraint {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("contact") => Self::Contact(Box::new(arm(value)?)),
+            Tag::Is("contact") => Self::Contact(arm(value)?),
             Tag::Is("pocket") => Self::Pocket(arm(value)?),
             other => return Err(refuse_tag(other, "type", &["contact", "pocket"])),
         })

@@ -1073,7 +1073,7 @@ pub enum LegacyBinderSpecificationChoice {
     /// A [`BoltzCuratedBinderSpec`].
     BoltzCurated(BoltzCuratedBinderSpec),
     /// A [`LegacyStructureTemplateBinderSpec`].
-    StructureTemplate(Box<LegacyStructureTemplateBinderSpec>),
+    StructureTemplate(LegacyStructureTemplateBinderSpec),
     /// A kind this version of the crate does not know, kept as JSON.
     Unknown(Value),
 }
@@ -1095,7 +1095,7 @@ impl<'de> Deserialize<'de> for LegacyBinderSpecificationChoice {
         Ok(match tag(&value, "type") {
             Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
             Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
-            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
+            Tag::Is("structure_template") => Self::StructureTemplate(arm(value)?),
             _ => Self::Unknown(value),
         })
     }
@@ -1110,7 +1110,7 @@ pub enum LegacyBinderSpecification {
     /// A [`BoltzCuratedBinderSpec`].
     BoltzCurated(BoltzCuratedBinderSpec),
     /// A [`LegacyStructureTemplateBinderSpec`].
-    StructureTemplate(Box<LegacyStructureTemplateBinderSpec>),
+    StructureTemplate(LegacyStructureTemplateBinderSpec),
     /// A [`LegacyUniformlySampledBinderSpec`].
     UniformlySampledSpecifications(LegacyUniformlySampledBinderSpec),
     /// A kind this version of the crate does not know, kept as JSON.
@@ -1135,7 +1135,7 @@ impl<'de> Deserialize<'de> for LegacyBinderSpecification {
         Ok(match tag(&value, "type") {
             Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
             Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
-            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
+            Tag::Is("structure_template") => Self::StructureTemplate(arm(value)?),
             Tag::Is("uniformly_sampled_specifications") => Self::UniformlySampledSpecifications(arm(value)?),
             _ => Self::Unknown(value),
         })

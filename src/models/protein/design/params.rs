@@ -1200,7 +1200,7 @@ impl<'de> Deserialize<'de> for Entity {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CuratedBinderSpecificationChoice {
     /// A [`StructureTemplateBinderSpec`].
-    StructureTemplate(Box<StructureTemplateBinderSpec>),
+    StructureTemplate(StructureTemplateBinderSpec),
     /// A [`NoTemplateBinderSpec`].
     NoTemplate(NoTemplateBinderSpec),
     /// A [`BoltzCuratedBinderSpec`].
@@ -1209,7 +1209,7 @@ pub enum CuratedBinderSpecificationChoice {
 
 impl From<StructureTemplateBinderSpec> for CuratedBinderSpecificationChoice {
     fn from(value: StructureTemplateBinderSpec) -> Self {
-        Self::StructureTemplate(Box::new(value))
+        Self::StructureTemplate(value)
     }
 }
 
@@ -1241,7 +1241,7 @@ impl<'de> Deserialize<'de> for CuratedBinderSpecificationChoice {
         Ok(match tag(&value, "type") {
             Tag::Is("boltz_curated") => Self::BoltzCurated(arm(value)?),
             Tag::Is("no_template") => Self::NoTemplate(arm(value)?),
-            Tag::Is("structure_template") => Self::StructureTemplate(Box::new(arm(value)?)),
+            Tag::Is("structure_template") => Self::StructureTemplate(arm(value)?),
             other => {
                 return Err(refuse_tag(
                     other,
@@ -1722,7 +1722,7 @@ pub enum DesignRun {
     /// A [`LegacyDesignRun`].
     LegacyDesignRun(Box<LegacyDesignRun>),
     /// A [`BinderDesignRun`].
-    Binder(Box<BinderDesignRun>),
+    Binder(BinderDesignRun),
     /// A [`GenericDesignRun`].
     Generic(GenericDesignRun),
 }
@@ -1735,7 +1735,7 @@ impl From<LegacyDesignRun> for DesignRun {
 
 impl From<BinderDesignRun> for DesignRun {
     fn from(value: BinderDesignRun) -> Self {
-        Self::Binder(Box::new(value))
+        Self::Binder(value)
     }
 }
 
@@ -1759,7 +1759,7 @@ impl<'de> Deserialize<'de> for DesignRun {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         Ok(match tag(&value, "type") {
-            Tag::Is("binder") => Self::Binder(Box::new(arm(value)?)),
+            Tag::Is("binder") => Self::Binder(arm(value)?),
             Tag::Is("generic") => Self::Generic(arm(value)?),
             Tag::Absent => Self::LegacyDesignRun(Box::new(arm(value)?)),
             other => return Err(refuse_tag(other, "type", &["binder", "generic"])),
