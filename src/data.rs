@@ -87,6 +87,7 @@ impl DataError {
     }
 
     /// The error of a document that is line `line` of `file` (a JSON-lines file).
+    #[cfg(feature = "runs")]
     pub(crate) fn at(mut self, file: &Path, line: usize) -> Self {
         self.file = Some(file.to_owned());
         self.line = Some(line);
@@ -162,21 +163,12 @@ pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DataError
 /// Read `T` from a JSON file (synchronously: input files are small).
 pub fn read_json<T: DeserializeOwned>(file: impl AsRef<Path>) -> Result<T, DataError> {
     let file = file.as_ref();
-    let bytes = std::fs::read(file).map_err(|e| {
-        let error = DataError {
-            file: None,
-            path: ".".to_owned(),
-            line: None,
-            column: None,
-            message: e.to_string(),
-            io: None,
-        };
-        DataError { io: Some(e), ..error }.in_file(file)
-    })?;
+    let bytes = std::fs::read(file).map_err(|e| DataError::io(file, e))?;
     from_json_slice(&bytes).map_err(|e| e.in_file(file))
 }
 
 /// Read `T` from a JSON value already parsed.
+#[cfg(feature = "runs")]
 pub(crate) fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, DataError> {
     deserialize(value)
 }

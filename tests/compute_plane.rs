@@ -16,15 +16,24 @@ fn snapshot() -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// The typed operations by name.
+fn table() -> BTreeMap<&'static str, operations::Operation> {
+    operations::operations().into_iter().map(|op| (op.name, op)).collect()
+}
+
+/// `resource.method` of an operation of the snapshot.
+fn op_name(op: &Value) -> String {
+    format!("{}.{}", op["resource"].as_str().unwrap(), op["method"].as_str().unwrap())
+}
+
 #[test]
 fn every_operation_of_the_snapshot_has_a_typed_request() {
     let snapshot = snapshot();
-    let table: BTreeMap<&str, operations::Operation> =
-        operations::operations().into_iter().map(|op| (op.name, op)).collect();
+    let table = table();
     let ops = snapshot["operations"].as_array().unwrap();
     assert_eq!(ops.len(), 61);
     for op in ops {
-        let name = format!("{}.{}", op["resource"].as_str().unwrap(), op["method"].as_str().unwrap());
+        let name = op_name(op);
         let typed = table.get(name.as_str()).unwrap_or_else(|| panic!("{name} has no typed request"));
         assert_eq!(typed.method.as_str(), op["http_method"], "{name}");
         assert_eq!(typed.path, op["path"], "{name}");
@@ -161,11 +170,10 @@ fn round_trips(
 fn every_response_round_trips_json_made_from_the_schema() {
     let snapshot = snapshot();
     let defs = snapshot["definitions"].as_object().unwrap();
-    let table: BTreeMap<&str, operations::Operation> =
-        operations::operations().into_iter().map(|op| (op.name, op)).collect();
+    let table = table();
     let mut trips = 0;
     for op in snapshot["operations"].as_array().unwrap() {
-        let name = format!("{}.{}", op["resource"].as_str().unwrap(), op["method"].as_str().unwrap());
+        let name = op_name(op);
         trips += round_trips(&op["response"]["schema"], defs, &MODES, &name, table[name.as_str()].response);
     }
     assert_eq!(trips, 61 * MODES.len() * ARMS);
@@ -191,10 +199,9 @@ fn stripped(value: Value) -> Value {
 fn every_response_round_trips_as_a_run_directory_keeps_it() {
     let snapshot = snapshot();
     let defs = snapshot["definitions"].as_object().unwrap();
-    let table: BTreeMap<&str, operations::Operation> =
-        operations::operations().into_iter().map(|op| (op.name, op)).collect();
+    let table = table();
     for op in snapshot["operations"].as_array().unwrap() {
-        let name = format!("{}.{}", op["resource"].as_str().unwrap(), op["method"].as_str().unwrap());
+        let name = op_name(op);
         for mode in [Mode::Required, Mode::Full, Mode::Extras] {
             for arm in 0..ARMS {
                 let sample = stripped(Samples { defs, mode, arm }.value(&op["response"]["schema"], 0));
@@ -212,11 +219,10 @@ fn every_response_round_trips_as_a_run_directory_keeps_it() {
 fn every_request_body_round_trips_json_made_from_the_schema() {
     let snapshot = snapshot();
     let defs = snapshot["definitions"].as_object().unwrap();
-    let table: BTreeMap<&str, operations::Operation> =
-        operations::operations().into_iter().map(|op| (op.name, op)).collect();
+    let table = table();
     let mut bodies = 0;
     for op in snapshot["operations"].as_array().unwrap() {
-        let name = format!("{}.{}", op["resource"].as_str().unwrap(), op["method"].as_str().unwrap());
+        let name = op_name(op);
         let Some(trip) = table[name.as_str()].request else {
             assert_ne!(op["params"]["location"], "body", "{name} has a body but no round trip");
             continue;
@@ -232,8 +238,7 @@ fn every_request_body_round_trips_json_made_from_the_schema() {
 fn a_request_refuses_an_unknown_kind_naming_its_tag() {
     let snapshot = snapshot();
     let defs = snapshot["definitions"].as_object().unwrap();
-    let table: BTreeMap<&str, operations::Operation> =
-        operations::operations().into_iter().map(|op| (op.name, op)).collect();
+    let table = table();
     let op = &snapshot["operations"]
         .as_array()
         .unwrap()

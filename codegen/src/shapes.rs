@@ -50,6 +50,28 @@ pub(crate) struct Field {
     pub(crate) description: Option<String>,
 }
 
+/// A response shape of `(name, type, required)` fields, for tests.
+#[cfg(test)]
+pub(crate) fn test_shape(fields: Vec<(&str, Type, bool)>) -> Shape {
+    Shape {
+        side: Side::Response,
+        defs: vec!["X".into()],
+        description: None,
+        fields: fields
+            .into_iter()
+            .map(|(name, ty, required)| Field {
+                name: name.into(),
+                ty,
+                required,
+                nullable: false,
+                description: None,
+            })
+            .collect(),
+        sites: Default::default(),
+        resources: Default::default(),
+    }
+}
+
 impl Field {
     /// Whether the field may be missing or `null`.
     pub(crate) fn optional(&self) -> bool {

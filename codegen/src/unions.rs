@@ -220,27 +220,8 @@ fn by_presence(model: &Model, shapes: &[ShapeId], members: &[usize]) -> Result<D
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shapes::test_shape as shape;
     use crate::shapes::{Enum, Shape, Side, Union};
-
-    fn shape(fields: Vec<(&str, Type, bool)>) -> Shape {
-        Shape {
-            side: Side::Response,
-            defs: vec!["X".into()],
-            description: None,
-            fields: fields
-                .into_iter()
-                .map(|(name, ty, required)| Field {
-                    name: name.into(),
-                    ty,
-                    required,
-                    nullable: false,
-                    description: None,
-                })
-                .collect(),
-            sites: Default::default(),
-            resources: Default::default(),
-        }
-    }
 
     fn model(shapes: Vec<Shape>) -> Model {
         Model {

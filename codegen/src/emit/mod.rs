@@ -195,27 +195,7 @@ fn rustfmt(root: &Path, text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shapes::Union;
-
-    fn shape(fields: Vec<(&str, Type, bool)>) -> Shape {
-        Shape {
-            side: Side::Response,
-            defs: vec!["X".into()],
-            description: None,
-            fields: fields
-                .into_iter()
-                .map(|(name, ty, required)| Field {
-                    name: name.into(),
-                    ty,
-                    required,
-                    nullable: false,
-                    description: None,
-                })
-                .collect(),
-            sites: Default::default(),
-            resources: Default::default(),
-        }
-    }
+    use crate::shapes::{Union, test_shape as shape};
 
     #[test]
     fn what_a_run_directory_leaves_out_takes_a_default() {
