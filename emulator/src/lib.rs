@@ -94,7 +94,7 @@ mod router;
 mod server;
 mod store;
 
-pub use compute::{FileRequest, JobInfo};
+pub use compute::{FileRequest, HostileArchive, JobInfo};
 pub use faults::{Fault, FaultAction};
 pub use server::ReceivedRequest;
 
@@ -253,6 +253,12 @@ impl Emulator {
     /// How long presigned links made from now on work.
     pub fn set_link_ttl(&self, ttl: Duration) {
         self.shared.compute.update_config(|c| c.link_ttl_ms = millis(ttl));
+    }
+
+    /// Serve every archive with a hostile entry from now on (`None`: the usual archives again),
+    /// to test how a client unpacks what it downloads.
+    pub fn serve_hostile_archives(&self, kind: Option<HostileArchive>) {
+        self.shared.compute.update_config(|c| c.hostile_archives = kind);
     }
 
     /// Make a job that has not finished fail now with `error {code, message}`; false when there is

@@ -28,11 +28,11 @@ use hyper::body::Incoming;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::FileRequest;
 use super::engine::Status;
 use super::family::Family;
 use super::shapes;
 use super::store::JobRecord;
+use super::{FileRequest, HostileArchive};
 use crate::server::{Body, BoxError, Reply, Shared, respond};
 
 /// What makes presigned links: the origin, the signing key, their lifetime and the time now.
@@ -146,7 +146,7 @@ fn answer(shared: &Shared, method: &Method, uri: &http::Uri, headers: &HeaderMap
     let file =
         path.strip_prefix("/files/").and_then(|rest| rest.split_once('/')).and_then(|(id, artifact)| {
             let job = state.jobs.get(id).filter(|job| job.data_deleted_at.is_none())?;
-            artifact_bytes(job, artifact, now)
+            artifact_bytes(job, artifact, now, state.config.hostile_archives)
         });
     drop(state);
     match file {
@@ -231,7 +231,12 @@ fn parse_range(header: &str, len: u64) -> RangeSpec {
 }
 
 /// A job's file, made from the job: its bytes and content type, if it exists at `now`.
-fn artifact_bytes(job: &JobRecord, artifact: &str, now: DateTime<Utc>) -> Option<(Bytes, &'static str)> {
+fn artifact_bytes(
+    job: &JobRecord,
+    artifact: &str,
+    now: DateTime<Utc>,
+    hostile: Option<HostileArchive>,
+) -> Option<(Bytes, &'static str)> {
     const CIF: &str = "chemical/x-mmcif";
     const GZIP: &str = "application/gzip";
     let parts: Vec<&str> = artifact.split('/').collect();
@@ -249,7 +254,7 @@ fn artifact_bytes(job: &JobRecord, artifact: &str, now: DateTime<Utc>) -> Option
                 metrics["binding_metrics"] = binding;
             }
             let structure = prediction_structure(job, best);
-            Some((archive(&structure, &metrics), GZIP))
+            Some((archive(&structure, &metrics, hostile), GZIP))
         }
         ["samples", sample, name] if job.family == Family::StructureAndBinding && succeeded => {
             let sample: u64 = sample.parse().ok().filter(|s| *s < shapes::sample_count(job))?;
@@ -268,7 +273,9 @@ fn artifact_bytes(job: &JobRecord, artifact: &str, now: DateTime<Utc>) -> Option
             }
             let structure = result_structure(job, k);
             match *name {
-                "archive.tar.gz" => Some((archive(&structure, &shapes::result_metrics(job, k)), GZIP)),
+                "archive.tar.gz" => {
+                    Some((archive(&structure, &shapes::result_metrics(job, k), hostile), GZIP))
+                }
                 "structure.cif" => Some((Bytes::from(structure), CIF)),
                 "ligand.cif" if molecules => Some((Bytes::from(ligand_cif(result, "LIG")), CIF)),
                 _ => None,
@@ -410,52 +417,78 @@ fn ligand_cif(name: &str, chain: &str) -> String {
     format!("data_{name}\n#\n{ATOM_SITE_HEADER}{}#\n", ligand_atoms(chain, 1))
 }
 
-/// `archive.tar.gz`: `predicted_structure.cif` and `result/metrics.json`.
-fn archive(structure: &str, metrics: &Value) -> Bytes {
+/// `archive.tar.gz`: `predicted_structure.cif` and `result/metrics.json`, and a hostile entry
+/// when asked for one.
+fn archive(structure: &str, metrics: &Value, hostile: Option<HostileArchive>) -> Bytes {
     let metrics = serde_json::to_vec_pretty(metrics).expect("serialisable");
-    let tar = tar(&[("predicted_structure.cif", structure.as_bytes()), ("result/metrics.json", &metrics)]);
-    gzip(&tar)
+    let mut entries = vec![
+        Entry::file("predicted_structure.cif", structure.as_bytes()),
+        Entry::file("result/metrics.json", &metrics),
+    ];
+    match hostile {
+        Some(HostileArchive::Escape) => entries.push(Entry::file("../escaped.txt", b"outside")),
+        Some(HostileArchive::Symlink) => {
+            entries.push(Entry { name: "link", data: b"", kind: b'2', link: "/etc/passwd" })
+        }
+        None => {}
+    }
+    gzip(&tar(&entries))
 }
 
 /// The modification time of every archive entry: fixed, so archives are byte-for-byte stable.
 const ARCHIVE_MTIME: u64 = 1_767_225_600;
 
-/// A ustar archive of regular files (names under 100 bytes), with a directory entry for each
-/// parent directory, in the order given.
-fn tar(files: &[(&str, &[u8])]) -> Vec<u8> {
+/// One tar entry: a regular file (`0`), a directory (`5`) or a symbolic link (`2`).
+struct Entry<'a> {
+    name: &'a str,
+    data: &'a [u8],
+    kind: u8,
+    link: &'a str,
+}
+
+impl<'a> Entry<'a> {
+    fn file(name: &'a str, data: &'a [u8]) -> Self {
+        Self { name, data, kind: b'0', link: "" }
+    }
+}
+
+/// A ustar archive (names under 100 bytes), with a directory entry for each parent directory,
+/// in the order given.
+fn tar(entries: &[Entry<'_>]) -> Vec<u8> {
     fn octal(field: &mut [u8], value: u64) {
         let width = field.len() - 1;
         field[..width].copy_from_slice(format!("{value:0width$o}").as_bytes());
         field[width] = 0;
     }
-    fn entry(out: &mut Vec<u8>, name: &str, data: &[u8], directory: bool) {
+    fn write(out: &mut Vec<u8>, entry: &Entry<'_>) {
         let mut header = [0u8; 512];
-        header[..name.len()].copy_from_slice(name.as_bytes());
-        octal(&mut header[100..108], if directory { 0o755 } else { 0o644 });
+        header[..entry.name.len()].copy_from_slice(entry.name.as_bytes());
+        octal(&mut header[100..108], if entry.kind == b'5' { 0o755 } else { 0o644 });
         octal(&mut header[108..116], 0);
         octal(&mut header[116..124], 0);
-        octal(&mut header[124..136], data.len() as u64);
+        octal(&mut header[124..136], entry.data.len() as u64);
         octal(&mut header[136..148], ARCHIVE_MTIME);
         header[148..156].fill(b' ');
-        header[156] = if directory { b'5' } else { b'0' };
+        header[156] = entry.kind;
+        header[157..157 + entry.link.len()].copy_from_slice(entry.link.as_bytes());
         header[257..263].copy_from_slice(b"ustar\0");
         header[263..265].copy_from_slice(b"00");
         let checksum: u32 = header.iter().map(|&b| u32::from(b)).sum();
         header[148..156].copy_from_slice(format!("{checksum:06o}\0 ").as_bytes());
         out.extend_from_slice(&header);
-        out.extend_from_slice(data);
+        out.extend_from_slice(entry.data);
         out.resize(out.len().div_ceil(512) * 512, 0);
     }
     let mut out = Vec::new();
     let mut directories: Vec<&str> = Vec::new();
-    for (name, data) in files {
-        if let Some((dir, _)) = name.rsplit_once('/') {
+    for entry in entries {
+        if let Some((dir, _)) = entry.name.rsplit_once('/').filter(|(dir, _)| *dir != "..") {
             if !directories.contains(&dir) {
                 directories.push(dir);
-                entry(&mut out, &format!("{dir}/"), &[], true);
+                write(&mut out, &Entry { name: &format!("{dir}/"), data: &[], kind: b'5', link: "" });
             }
         }
-        entry(&mut out, name, data, false);
+        write(&mut out, entry);
     }
     out.extend_from_slice(&[0u8; 1024]);
     out
@@ -498,8 +531,8 @@ mod tests {
     #[test]
     fn archives_are_deterministic_tar_gz() {
         let metrics = json!({"iptm": 0.5});
-        let a = archive("data_x\n", &metrics);
-        assert_eq!(a, archive("data_x\n", &metrics));
+        let a = archive("data_x\n", &metrics, None);
+        assert_eq!(a, archive("data_x\n", &metrics, None));
         let mut tar = Vec::new();
         flate2::read::GzDecoder::new(&a[..]).read_to_end(&mut tar).unwrap();
         assert_eq!(tar.len() % 512, 0);
@@ -516,6 +549,17 @@ mod tests {
             .sum();
         let stored = u32::from_str_radix(std::str::from_utf8(&tar[148..154]).unwrap(), 8).unwrap();
         assert_eq!(stored, checksum);
+        // Hostile ones end with their entry: a name that leaves, or a link.
+        for (kind, name, flag) in
+            [(HostileArchive::Escape, &b"../escaped.txt"[..], b'0'), (HostileArchive::Symlink, b"link", b'2')]
+        {
+            let mut tar = Vec::new();
+            flate2::read::GzDecoder::new(&archive("data_x\n", &metrics, Some(kind))[..])
+                .read_to_end(&mut tar)
+                .unwrap();
+            let last = tar.len() - 1024 - 512 * (1 + usize::from(flag == b'0'));
+            assert_eq!((&tar[last..last + name.len()], tar[last + 156]), (name, flag));
+        }
     }
 
     #[test]

@@ -69,11 +69,24 @@ pub(crate) struct Config {
     pub(crate) job_ms: i64,
     /// How long a presigned link works.
     pub(crate) link_ttl_ms: i64,
+    /// Archives made to test a client's extraction: with an entry that leaves the directory, or
+    /// a link.
+    pub(crate) hostile_archives: Option<HostileArchive>,
+}
+
+/// What a hostile archive holds besides the usual files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostileArchive {
+    /// An entry named `../escaped.txt`.
+    Escape,
+    /// A symbolic link `files/link` pointing at `/etc/passwd`.
+    Symlink,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { pending_ms: 500, job_ms: 3_000, link_ttl_ms: 15 * 60 * 1_000 }
+        Self { pending_ms: 500, job_ms: 3_000, link_ttl_ms: 15 * 60 * 1_000, hostile_archives: None }
     }
 }
 

@@ -33,14 +33,17 @@ pub(crate) fn is_materialized(archive: &Path, files: &Path) -> bool {
 }
 
 /// Unpack `archive` into `files` (unless it is already there) by way of a fresh
-/// `files.tmp-XXXXXXXX` directory beside it. Only regular files and directories are written,
-/// and an entry whose path leaves the directory is an error.
+/// `files.tmp-XXXXXXXX` directory beside it (and removes those an earlier, killed unpack left);
+/// an archive that does not unpack is removed.
+/// Only regular files and directories are written: an entry whose path leaves the directory, or
+/// a link, a device or another kind of entry, is an error.
 pub(crate) async fn unpack(archive: PathBuf, files: PathBuf) -> Result<(), Error> {
     tokio::task::spawn_blocking(move || {
+        let parent = files.parent().expect("files/ has a parent");
+        remove_leftovers(parent)?;
         if files.is_dir() {
             return Ok(());
         }
-        let parent = files.parent().expect("files/ has a parent");
         let tmp = parent.join(format!("files.tmp-{}", fastrand_name()));
         let result = unpack_into(&archive, &tmp).and_then(|()| {
             if files.exists() {
@@ -49,12 +52,27 @@ pub(crate) async fn unpack(archive: PathBuf, files: PathBuf) -> Result<(), Error
             std::fs::rename(&tmp, &files).map_err(|e| file_error(&files, e))
         });
         if result.is_err() {
+            // The archive goes too, so that a later run fetches it again rather than refusing
+            // the same bytes.
             let _ = std::fs::remove_dir_all(&tmp);
+            let _ = std::fs::remove_file(&archive);
         }
         result
     })
     .await
     .expect("unpacking does not panic")
+}
+
+/// The `files.tmp-*` directories an unpack killed half-way left in `dir`.
+fn remove_leftovers(dir: &Path) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("files.tmp-") {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(|e| file_error(&path, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn fastrand_name() -> String {
@@ -72,7 +90,9 @@ fn unpack_into(archive: &Path, dest: &Path) -> Result<(), Error> {
             let mut entry = zip.by_index(i).map_err(|e| bad(e.to_string()))?;
             let path =
                 entry.enclosed_name().ok_or_else(|| bad(format!("{:?} leaves the archive", entry.name())))?;
-            if entry.is_dir() {
+            if entry.is_symlink() {
+                return Err(bad(format!("{:?} is a link", entry.name())));
+            } else if entry.is_dir() {
                 create_dirs(&dest.join(path))?;
             } else if entry.is_file() {
                 write_entry(&mut entry, &dest.join(path))?;
@@ -94,8 +114,14 @@ fn unpack_into(archive: &Path, dest: &Path) -> Result<(), Error> {
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 write_entry(&mut entry, &dest.join(&path))?
             }
-            // Links and devices are skipped: they could point outside the directory.
-            _ => {}
+            // Metadata entries of the tar formats describe the next entry; they write nothing.
+            tar::EntryType::XHeader
+            | tar::EntryType::XGlobalHeader
+            | tar::EntryType::GNULongName
+            | tar::EntryType::GNULongLink => {}
+            // Links, devices and the rest could reach outside the directory: refused, as the
+            // official CLI refuses them.
+            other => return Err(bad(format!("{} is not a regular file ({other:?})", path.display()))),
         }
     }
     Ok(())
@@ -283,7 +309,7 @@ mod tests {
         let err = unpack(archive, files.clone()).await.unwrap_err();
         assert!(err.to_string().contains("leaves the archive"), "{err}");
         assert!(!files.exists() && !dir.parent().unwrap().join("escape.tx").exists());
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "only the archive remains");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing remains, the archive neither");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -259,6 +259,9 @@ impl Engine {
                 self.fetch(&file, &archive, refresh).await?;
             }
             archive::unpack(archive, files.clone()).await?;
+        }
+        // Also when a run killed after the unpack left the pending mark behind.
+        if self.state.pending.is_some() {
             self.state.pending = None;
             self.save().await?;
         }
@@ -344,8 +347,11 @@ impl Refresher {
     }
 }
 
+/// The presigned file at `value`, if it has a link.
 fn presigned(value: Option<&Value>) -> Option<PresignedFile> {
-    value.and_then(|v| serde_json::from_value(v.clone()).ok())
+    value
+        .and_then(|v| serde_json::from_value::<PresignedFile>(v.clone()).ok())
+        .filter(PresignedFile::has_link)
 }
 
 fn failure(id: &str, job: &Value) -> Error {

@@ -319,10 +319,18 @@ async fn ready(dir: &Path) -> Result<bool, Error> {
                 return Ok(true);
             }
             let mut entries = tokio::fs::read_dir(dir).await.map_err(file_error)?;
-            match entries.next_entry().await.map_err(file_error)? {
-                Some(_) => Err(RunError::NotARun(dir.to_owned()).into()),
-                None => Ok(false),
+            while let Some(entry) = entries.next_entry().await.map_err(file_error)? {
+                // A first state written but not yet renamed into place, when the process was
+                // killed: no start was sent before it would have been, so nothing is lost
+                // by starting over.
+                if entry.file_name() == state::TMP_FILE {
+                    let path = entry.path();
+                    tokio::fs::remove_file(&path).await.map_err(|source| Error::File { path, source })?;
+                    continue;
+                }
+                return Err(RunError::NotARun(dir.to_owned()).into());
             }
+            Ok(false)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tokio::fs::create_dir_all(dir).await.map_err(file_error)?;

@@ -15,6 +15,9 @@ use crate::error::Error;
 /// The metadata file's name.
 pub(crate) const FILE: &str = ".boltz-run.json";
 
+/// Its name while it is written, before the rename that puts it in place.
+pub(crate) const TMP_FILE: &str = ".boltz-run.json.tmp";
+
 /// The whole file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RunState {
