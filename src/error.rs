@@ -140,6 +140,17 @@ impl Error {
         }
     }
 
+    /// The run-directory error, for [`Error::Run`]: `err.run_error().map(RunError::kind)`.
+    ///
+    /// [`RunError`]: crate::jobs::run::RunError
+    #[cfg(feature = "runs")]
+    pub fn run_error(&self) -> Option<&crate::jobs::run::RunError> {
+        match self {
+            Error::Run(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// Whether the server may have acted on the request.
     ///
     /// `false` only when it certainly did not: the request was never sent, or the server refused

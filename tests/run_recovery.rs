@@ -1,5 +1,6 @@
 //! Run directories left by a process killed at the worst moments, each rerun finishing the work
-//! without a second start, and archives that try to write outside their directory.
+//! without a second start; runs gone wrong on the server, each its own `RunError`; the download
+//! options of a run; and archives that try to write outside their directory.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -7,12 +8,12 @@ use std::time::Duration;
 use boltz_api::api::predictions::structure_and_binding::StartStructureAndBinding;
 use boltz_api::api::small_molecule::library_screen::StartSmallMoleculeLibraryScreen;
 use boltz_api::jobs::JobState;
-use boltz_api::jobs::run::RunError;
+use boltz_api::jobs::run::{RunError, RunErrorKind};
 use boltz_api::models::common::params as common;
 use boltz_api::models::predictions::structure_and_binding::params as sab;
 use boltz_api::models::small_molecule::params as molecule;
 use boltz_api::{Client, Error};
-use boltz_api_emulator::{Emulator, HostileArchive};
+use boltz_api_emulator::{Emulator, Fault, FaultAction, HostileArchive};
 use serde_json::Value;
 
 const SEQUENCE: &str = "MKTAYIAKQRQISFVKSHFSRQ";
@@ -150,4 +151,81 @@ async fn hostile_archives_are_refused() {
         assert_eq!(emulator.jobs().len(), 1);
         std::fs::remove_dir_all(&root).unwrap();
     }
+}
+
+fn kind(err: &Error) -> Option<RunErrorKind> {
+    err.run_error().map(RunError::kind)
+}
+
+fn rewrite_state(dir: &Path, change: impl FnOnce(&mut Value)) {
+    let mut saved = state(dir);
+    change(&mut saved);
+    std::fs::write(dir.join(".boltz-run.json"), serde_json::to_string_pretty(&saved).unwrap()).unwrap();
+}
+
+/// A run the server no longer has, an ID of another kind, and a run whose data was deleted each
+/// get their own error, and only the first of them costs a call.
+#[tokio::test]
+async fn runs_gone_wrong_on_the_server_are_named() {
+    let (emulator, client) = setup().await;
+    let root = root("gone");
+    let run = client.run(prediction()).root(&root).name("p").poll_interval(POLL, POLL).await.unwrap();
+    let dir = run.path().to_owned();
+    let id = run.run_id().to_owned();
+
+    rewrite_state(&dir, |s| s["remote"]["run_id"] = "sab_pred_nothere".into());
+    let err = client.finish_run(&dir).await.unwrap_err();
+    assert_eq!(kind(&err), Some(RunErrorKind::JobGone), "{err:?}");
+    assert!(err.to_string().contains("sab_pred_nothere"), "{err}");
+
+    rewrite_state(&dir, |s| s["remote"]["run_id"] = "prot_des_abc".into());
+    let calls = emulator.requests_received();
+    let err = client.finish_run(&dir).await.unwrap_err();
+    assert_eq!(kind(&err), Some(RunErrorKind::OtherKind), "{err:?}");
+    assert_eq!(emulator.requests_received(), calls, "refused before any call");
+
+    // Its data deleted: a directory that holds the outputs is finished; one that does not is told.
+    rewrite_state(&dir, |s| s["remote"]["run_id"] = id.clone().into());
+    client.predictions().structure_and_binding().delete_data(id.as_str()).await.unwrap();
+    client.finish_run(&dir).poll_interval(POLL, POLL).await.unwrap();
+    std::fs::remove_dir_all(dir.join("outputs")).unwrap();
+    let err = client.finish_run(&dir).poll_interval(POLL, POLL).await.unwrap_err();
+    assert_eq!(kind(&err), Some(RunErrorKind::DataDeleted), "{err:?}");
+    assert!(err.to_string().contains("was deleted"), "{err}");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A stalled archive costs the run's stall timeout, not the default minute, and the retries it
+/// allows.
+#[tokio::test]
+async fn a_run_takes_its_download_options() {
+    let (emulator, client) = setup().await;
+    let root = root("options");
+    emulator.inject(Fault::new("GET", "/files/*/archive.tar.gz", FaultAction::StallBody).times(2));
+    let started = std::time::Instant::now();
+    let err = client
+        .run(prediction())
+        .root(&root)
+        .name("p")
+        .poll_interval(POLL, POLL)
+        .stall_timeout(Duration::from_millis(200))
+        .download_retries(1)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("stalled") || format!("{err:?}").contains("stalled"), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let archive_gets = |emulator: &Emulator| {
+        emulator.file_requests().iter().filter(|r| r.path.ends_with("/archive.tar.gz")).count()
+    };
+    assert_eq!(archive_gets(&emulator), 2, "the first attempt and one retry");
+    // With the faults spent, the same directory finishes, resuming the part it has.
+    let run = client
+        .finish_run(root.join("p"))
+        .poll_interval(POLL, POLL)
+        .attempt_timeout(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(run.state(), &JobState::Succeeded);
+    assert_eq!(emulator.jobs().len(), 1);
+    std::fs::remove_dir_all(&root).unwrap();
 }

@@ -68,6 +68,7 @@ pub struct Download<'a> {
     progress: Option<OnProgress>,
     max_retries: u32,
     stall: Duration,
+    attempt_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Download<'_> {
@@ -93,6 +94,7 @@ impl<'a> Download<'a> {
             progress: None,
             max_retries: 5,
             stall: Duration::from_secs(60),
+            attempt_timeout: None,
         }
     }
 
@@ -119,9 +121,17 @@ impl<'a> Download<'a> {
         self
     }
 
-    /// Give an attempt up when no byte has arrived for this long (default 60 s).
+    /// Give an attempt up when no byte has arrived for this long, the response's headers
+    /// included (default 60 s).
     pub fn stall_timeout(mut self, stall: Duration) -> Self {
         self.stall = stall;
+        self
+    }
+
+    /// Give an attempt up after this long in all (default: none); the next one resumes from the
+    /// bytes it got.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
         self
     }
 }
@@ -198,10 +208,24 @@ impl Download<'_> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
             Err(e) => return Err(file_error(part, e)),
         };
-        let response = match get(self.client, &self.file.url, offset).await {
-            Ok(response) => response,
-            Err(err) => return Ok(Attempt::Retry(err)),
+        // The attempt's limit is checked between writes, never in the middle of one, so the
+        // `.part` always ends where the next attempt resumes.
+        let ends = self.attempt_timeout.map(|limit| tokio::time::Instant::now() + limit);
+        let wait = |stall: Duration| match ends {
+            Some(ends) => stall.min(ends.saturating_duration_since(tokio::time::Instant::now())),
+            None => stall,
         };
+        let timed_out = || {
+            let what =
+                if ends.is_some_and(|e| e <= tokio::time::Instant::now()) { "timed out" } else { "stalled" };
+            Attempt::Retry(Error::Transport(format!("the download {what}").into()))
+        };
+        let response =
+            match tokio::time::timeout(wait(self.stall), get(self.client, &self.file.url, offset)).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(err)) => return Ok(Attempt::Retry(err)),
+                Err(_) => return Ok(timed_out()),
+            };
         let status = response.status();
         let (mut from, total) = match status {
             StatusCode::PARTIAL_CONTENT => match content_range(response.headers()) {
@@ -240,8 +264,11 @@ impl Download<'_> {
         self.report(from, total);
         let mut body = response.into_body();
         loop {
-            let frame = match tokio::time::timeout(self.stall, body.frame()).await {
-                Err(_) => return Ok(Attempt::Retry(Error::Transport("the download stalled".into()))),
+            let frame = match tokio::time::timeout(wait(self.stall), body.frame()).await {
+                Err(_) => {
+                    file.flush().await.map_err(|e| file_error(part, e))?;
+                    return Ok(timed_out());
+                }
                 Ok(None) => break,
                 Ok(Some(Err(e))) => {
                     file.flush().await.map_err(|e| file_error(part, e))?;

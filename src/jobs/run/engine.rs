@@ -17,7 +17,7 @@ use super::error::RunError;
 use super::pyjson;
 use super::state::{Pending, RunState, write_atomic};
 use super::types::{Call, DownloadMode, RunType};
-use super::{RunDir, RunOptions};
+use super::{DownloadOptions, RunDir, RunOptions};
 use crate::client::Client;
 use crate::endpoint::{Idempotency, path_segment};
 use crate::error::{Error, JobFailure};
@@ -37,6 +37,7 @@ pub(crate) struct Engine {
     run_type: RunType,
     mode: DownloadMode,
     backoff: Backoff,
+    download: DownloadOptions,
 }
 
 impl Engine {
@@ -55,6 +56,7 @@ impl Engine {
             run_type,
             mode,
             backoff: Backoff::new(options.first_poll, options.max_poll),
+            download: options.download,
         })
     }
 
@@ -91,17 +93,39 @@ impl Engine {
     /// results so far are collected, a stopped one is not.
     pub(crate) async fn finish(mut self) -> Result<RunDir, Error> {
         let id = self.state.remote.run_id.clone().ok_or_else(|| RunError::NotStarted(self.dir.clone()))?;
+        if RunType::of_id(&id).is_some_and(|kind| kind != self.run_type) {
+            return Err(RunError::OtherKind { run_id: id, expected: self.run_type.as_str() }.into());
+        }
         loop {
-            let response = self.call(Call::Retrieve, &id, Vec::new()).await?;
+            let response =
+                self.call(Call::Retrieve, &id, Vec::new()).await.map_err(|e| match e.status() {
+                    Some(http::StatusCode::NOT_FOUND) => RunError::JobGone { run_id: id.clone() }.into(),
+                    _ => e,
+                })?;
             let hint = server_delay(&response.headers, SystemTime::now());
             let job = response.value;
+            let before = JobState::from_status(self.state.remote.status.as_deref().unwrap_or_default());
             self.record(&job).await?;
-            let progressed = self.run_type.is_pipeline() && self.collect_results(&id).await?;
+            // Deleted data is not listed or downloaded: what the directory holds is all there is.
+            let deleted_at = job.get("data_deleted_at").filter(|at| !at.is_null()).map(|at| match at {
+                Value::String(at) => at.clone(),
+                other => other.to_string(),
+            });
+            let progressed =
+                self.run_type.is_pipeline() && deleted_at.is_none() && self.collect_results(&id).await?;
             let state = JobState::from_status(self.state.remote.status.as_deref().unwrap_or_default());
             match state {
                 JobState::Failed => return Err(failure(&id, &job)),
+                JobState::Succeeded | JobState::Stopped
+                    if deleted_at.is_some() && !self.complete(&before) =>
+                {
+                    return Err(RunError::DataDeleted { run_id: id, at: deleted_at }.into());
+                }
                 JobState::Succeeded | JobState::Stopped => {
-                    if state == JobState::Succeeded && self.run_type.has_output_archive() {
+                    if state == JobState::Succeeded
+                        && self.run_type.has_output_archive()
+                        && deleted_at.is_none()
+                    {
                         self.materialize_prediction(&id, &job).await?;
                     }
                     return Ok(RunDir { path: self.dir, run_type: self.run_type, run_id: id, state });
@@ -110,6 +134,17 @@ impl Engine {
                 _ => tokio::time::sleep(self.backoff.next(hint)).await,
             }
         }
+    }
+
+    /// Whether the directory holds all the run made: nothing pending, and the prediction's files
+    /// unpacked, or a pipeline's results collected by an earlier run that saw it end (`before`).
+    fn complete(&self, before: &JobState) -> bool {
+        self.state.pending.is_none()
+            && match self.run_type {
+                RunType::Adme => true,
+                kind if kind.has_output_archive() => self.dir.join("outputs").join("files").is_dir(),
+                _ => before.is_terminal(),
+            }
     }
 
     /// Keep what the server said: `remote` in the state, the run without its links in `run.json`.
@@ -297,7 +332,17 @@ impl Engine {
         tokio::fs::create_dir_all(parent)
             .await
             .map_err(|source| Error::File { path: parent.to_owned(), source })?;
-        let downloaded = self.client.download(file, archive).refresh(move || refresh.fresh_link()).await?;
+        let mut download = self.client.download(file, archive).refresh(move || refresh.fresh_link());
+        if let Some(retries) = self.download.retries {
+            download = download.max_retries(retries);
+        }
+        if let Some(stall) = self.download.stall {
+            download = download.stall_timeout(stall);
+        }
+        if let Some(limit) = self.download.attempt {
+            download = download.attempt_timeout(limit);
+        }
+        let downloaded = download.await?;
         tracing::info!(path = %archive.display(), bytes = downloaded.bytes, "archive downloaded");
         Ok(())
     }
@@ -311,6 +356,7 @@ impl Engine {
             run_type: self.run_type,
             mode: self.mode,
             backoff: self.backoff.clone(),
+            download: self.download,
         };
         Refresher { engine: std::sync::Arc::new(engine), id: id.to_owned(), page, result_id }
     }

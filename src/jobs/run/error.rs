@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-/// A run directory that cannot be used as asked; nothing was sent or changed.
+/// A run directory that cannot be used as asked, or a run that cannot be finished into one.
+/// [`RunError::kind`] tells them apart without matching every field.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RunError {
@@ -95,4 +96,95 @@ pub enum RunError {
     /// A result recorded as in progress is no longer in its page.
     #[error("cannot resume the results page: result {0} is no longer listed")]
     ResultGone(String),
+    /// The server has no run with the directory's ID (404): deleted, or in a workspace the key
+    /// cannot see.
+    #[error("run {run_id} is not found on the server; it was deleted or is in another workspace")]
+    JobGone {
+        /// The run's ID.
+        run_id: String,
+    },
+    /// The ID is not one of a run of this kind (its prefix names another, or none).
+    #[error("{run_id} is not the ID of a {expected} run")]
+    OtherKind {
+        /// The ID given or stored.
+        run_id: String,
+        /// The kind of run expected.
+        expected: &'static str,
+    },
+    /// The run's input and output data were deleted, so what it made cannot be downloaded.
+    #[error("the data of run {run_id} was deleted{}", at.as_deref().map(|at| format!(" at {at}")).unwrap_or_default())]
+    DataDeleted {
+        /// The run's ID.
+        run_id: String,
+        /// When, as the server said.
+        at: Option<String>,
+    },
+}
+
+/// What kind of [`RunError`] it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RunErrorKind {
+    /// [`RunError::Name`]
+    Name,
+    /// [`RunError::NotADirectory`]
+    NotADirectory,
+    /// [`RunError::Missing`]
+    Missing,
+    /// [`RunError::NotARun`]
+    NotARun,
+    /// [`RunError::SchemaVersion`]
+    SchemaVersion,
+    /// [`RunError::Invalid`]
+    Invalid,
+    /// [`RunError::OtherRunType`]
+    OtherRunType,
+    /// [`RunError::OtherRequest`]
+    OtherRequest,
+    /// [`RunError::OtherWorkspace`]
+    OtherWorkspace,
+    /// [`RunError::DownloadMode`]
+    DownloadMode,
+    /// [`RunError::NotStarted`]
+    NotStarted,
+    /// [`RunError::NoArchive`]
+    NoArchive,
+    /// [`RunError::ArchiveType`]
+    ArchiveType,
+    /// [`RunError::Archive`]
+    Archive,
+    /// [`RunError::ResultGone`]
+    ResultGone,
+    /// [`RunError::JobGone`]
+    JobGone,
+    /// [`RunError::OtherKind`]
+    OtherKind,
+    /// [`RunError::DataDeleted`]
+    DataDeleted,
+}
+
+impl RunError {
+    /// What kind of error it is.
+    pub fn kind(&self) -> RunErrorKind {
+        match self {
+            Self::Name { .. } => RunErrorKind::Name,
+            Self::NotADirectory(_) => RunErrorKind::NotADirectory,
+            Self::Missing(_) => RunErrorKind::Missing,
+            Self::NotARun(_) => RunErrorKind::NotARun,
+            Self::SchemaVersion { .. } => RunErrorKind::SchemaVersion,
+            Self::Invalid { .. } => RunErrorKind::Invalid,
+            Self::OtherRunType { .. } => RunErrorKind::OtherRunType,
+            Self::OtherRequest(_) => RunErrorKind::OtherRequest,
+            Self::OtherWorkspace { .. } => RunErrorKind::OtherWorkspace,
+            Self::DownloadMode { .. } => RunErrorKind::DownloadMode,
+            Self::NotStarted(_) => RunErrorKind::NotStarted,
+            Self::NoArchive(_) => RunErrorKind::NoArchive,
+            Self::ArchiveType { .. } => RunErrorKind::ArchiveType,
+            Self::Archive { .. } => RunErrorKind::Archive,
+            Self::ResultGone(_) => RunErrorKind::ResultGone,
+            Self::JobGone { .. } => RunErrorKind::JobGone,
+            Self::OtherKind { .. } => RunErrorKind::OtherKind,
+            Self::DataDeleted { .. } => RunErrorKind::DataDeleted,
+        }
+    }
 }

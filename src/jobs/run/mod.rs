@@ -47,7 +47,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
-pub use error::RunError;
+pub use error::{RunError, RunErrorKind};
 pub use read::{Results, RunResult};
 pub use types::{DownloadMode, RunType, Runnable};
 
@@ -68,6 +68,15 @@ pub(crate) struct RunOptions {
     pub(crate) max_poll: Duration,
     pub(crate) deadline: Option<Duration>,
     pub(crate) download_mode: Option<DownloadMode>,
+    pub(crate) download: DownloadOptions,
+}
+
+/// How each archive is downloaded; `None` keeps [`Client::download`]'s default.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DownloadOptions {
+    pub(crate) retries: Option<u32>,
+    pub(crate) stall: Option<Duration>,
+    pub(crate) attempt: Option<Duration>,
 }
 
 impl Default for RunOptions {
@@ -77,6 +86,7 @@ impl Default for RunOptions {
             max_poll: Duration::from_secs(15),
             deadline: None,
             download_mode: None,
+            download: DownloadOptions::default(),
         }
     }
 }
@@ -101,6 +111,26 @@ macro_rules! run_option_setters {
         /// match the directory's.
         pub fn download_mode(mut self, mode: DownloadMode) -> Self {
             self.options.download_mode = Some(mode);
+            self
+        }
+
+        /// Retries of an archive download after transient failures (default 5), each resuming
+        /// where the bytes stopped.
+        pub fn download_retries(mut self, retries: u32) -> Self {
+            self.options.download.retries = Some(retries);
+            self
+        }
+
+        /// Give a download attempt up when no byte has arrived for this long (default 60 s).
+        pub fn stall_timeout(mut self, stall: Duration) -> Self {
+            self.options.download.stall = Some(stall);
+            self
+        }
+
+        /// Give a download attempt up after this long, however it is going (default: none);
+        /// the next attempt resumes from the bytes it got.
+        pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+            self.options.download.attempt = Some(timeout);
             self
         }
     };

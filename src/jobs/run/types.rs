@@ -91,6 +91,21 @@ run_types! {
 }
 
 impl RunType {
+    /// The kind of run an ID names, by its prefix, as the official CLI reads it: `sab_pred_`
+    /// (and the older `pred_`), `adme_pred_`, `prot_des_`, `prot_scr_`, `sm_des_`, `sm_scr_`.
+    pub fn of_id(id: &str) -> Option<Self> {
+        const PREFIXES: [(&str, RunType); 7] = [
+            ("sab_pred_", RunType::Prediction),
+            ("adme_pred_", RunType::Adme),
+            ("pred_", RunType::Prediction),
+            ("prot_des_", RunType::ProteinDesign),
+            ("prot_scr_", RunType::ProteinLibraryScreen),
+            ("sm_des_", RunType::SmallMoleculeDesign),
+            ("sm_scr_", RunType::SmallMoleculeLibraryScreen),
+        ];
+        PREFIXES.iter().find(|(prefix, _)| id.starts_with(prefix)).map(|(_, kind)| *kind)
+    }
+
     /// Whether a finished run has an archive to download into `outputs/` (structure-and-binding
     /// predictions; ADME results are in `run.json`).
     pub(crate) fn has_output_archive(self) -> bool {
