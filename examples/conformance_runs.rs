@@ -3,9 +3,9 @@
 //!
 //! `conformance_runs <action> <kind> <dir>`, with `BOLTZ_BASE_URL` and `BOLTZ_API_KEY` set:
 //!
-//! * `start <prediction|screen> <dir>`: run the request in `dir` but stop waiting after
+//! * `start <prediction|screen|big-screen> <dir>`: run the request in `dir` but stop waiting after
 //!   `RUN_DEADLINE_MS` (default 1500), leaving a run in progress for the SDK to finish;
-//! * `run <prediction|screen> <dir>`: run the request in `dir` to the end (resuming what is
+//! * `run <prediction|screen|big-screen> <dir>`: run the request in `dir` to the end (resuming what is
 //!   there);
 //! * `finish - <dir>`: finish whatever run `dir` holds.
 //!
@@ -36,6 +36,15 @@ fn screen() -> StartSmallMoleculeLibraryScreen {
         common::Molecule::new("c1ccccc1").id("mol-2"),
         common::Molecule::new("CC(=O)O").id("mol-3"),
     ];
+    screen_of(molecules.into())
+}
+
+/// 45 molecules: more than two of the SDK's 20-result pages, collected by several workers.
+fn big_screen() -> StartSmallMoleculeLibraryScreen {
+    screen_of((1..=45).map(|i| common::Molecule::new("C".repeat(i % 9 + 1)).id(format!("mol-{i}"))).collect())
+}
+
+fn screen_of(molecules: Vec<common::Molecule>) -> StartSmallMoleculeLibraryScreen {
     StartSmallMoleculeLibraryScreen::new(
         molecules,
         molecule::Target::new([common::ProteinEntity::new(["A"], SEQUENCE)]),
@@ -46,7 +55,9 @@ fn screen() -> StartSmallMoleculeLibraryScreen {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [action, kind, dir] = args.as_slice() else {
-        return Err("usage: conformance_runs <start|run|finish> <prediction|screen|-> <dir>".into());
+        return Err(
+            "usage: conformance_runs <start|run|finish> <prediction|screen|big-screen|-> <dir>".into()
+        );
     };
     let client = Client::from_env()?;
     let dir = PathBuf::from(dir);
@@ -62,6 +73,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             client.run(prediction()).dir(&dir).poll_interval(poll, poll).deadline(deadline).await
         }
         (_, "screen") => client.run(screen()).dir(&dir).poll_interval(poll, poll).deadline(deadline).await,
+        (_, "big-screen") => {
+            client.run(big_screen()).dir(&dir).workers(8).poll_interval(poll, poll).deadline(deadline).await
+        }
         _ => return Err(format!("unknown kind {kind}").into()),
     };
     match outcome {

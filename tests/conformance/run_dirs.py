@@ -11,6 +11,9 @@ Rust to SDK: Rust starts each run and stops waiting part-way; the SDK's `start_*
 name must reuse the run (same fingerprint: no second job), and its `wait_and_download` must finish
 the directory: every file, each result once.
 
+The 45-molecule screen is left by Rust part-way through its results, with a page in progress that
+the SDK must resume with its own 20-result listing.
+
 SDK to Rust: the SDK starts each run (the screen's second result archive fails once, so the SDK
 stops mid-page); Rust's `run` with the same request and name must reuse the run and finish it;
 then the SDK's `wait_and_download` must find nothing left to do: no download, no new index line.
@@ -43,6 +46,11 @@ PREDICTION = dict(
 SCREEN = dict(
     molecules=[{"smiles": "CCO", "id": "mol-1"}, {"smiles": "c1ccccc1", "id": "mol-2"}, {"smiles": "CC(=O)O", "id": "mol-3"}],
     target={"entities": [{"type": "protein", "value": SEQUENCE, "chain_ids": ["A"]}]},
+)
+# More than two of the SDK's 20-result pages; Rust collects them with several workers.
+BIG_SCREEN = dict(
+    molecules=[{"smiles": "C" * (i % 9 + 1), "id": f"mol-{i}"} for i in range(1, 46)],
+    target=SCREEN["target"],
 )
 
 
@@ -112,11 +120,11 @@ def finished_prediction(run_dir: Path) -> bool:
     return (run_dir / "outputs" / "archive.tar.gz").is_file() and any(files.rglob(f"{run_id}_predicted.cif"))
 
 
-def finished_screen(run_dir: Path) -> bool:
+def finished_screen(run_dir: Path, count: int = 3) -> bool:
     ids = index_ids(run_dir)
     return (
-        len(ids) == 3
-        and len(set(ids)) == 3
+        len(ids) == count
+        and len(set(ids)) == count
         and all((run_dir / "results" / i / "metadata.json").is_file() for i in ids)
         and all(any((run_dir / "results" / i / "files").rglob(f"{i}_predicted.cif")) for i in ids)
         and state(run_dir)["pending"] is None
@@ -134,9 +142,13 @@ def main() -> None:
         for kind, start, finished in [
             ("prediction", lambda name: exp.start_structure_and_binding(**PREDICTION, root_dir=work, name=name, quiet=True), finished_prediction),
             ("screen", lambda name: exp.start_small_molecule_library_screen(**SCREEN, root_dir=work, name=name, quiet=True), finished_screen),
+            ("big-screen", lambda name: exp.start_small_molecule_library_screen(**BIG_SCREEN, root_dir=work, name=name, quiet=True), lambda d: finished_screen(d, 45)),
         ]:
             name = f"rust-{kind}"
             check(rust(emulator, "start", kind, work / name) == "left running", f"Rust leaves the {kind} running")
+            if kind == "big-screen":
+                done = len(index_ids(work / name))
+                check(0 < done < 45, f"Rust left the big screen part-way ({done} of 45 results)")
             before = emulator.jobs()
             check(start(name) == work / name, f"the SDK's start reuses the Rust {kind} directory")
             check(emulator.jobs() == before, f"the SDK recognises the Rust {kind} request: no second job")

@@ -1,9 +1,8 @@
 //! Driving a run directory: the start (once, with the stored idempotency key), then poll after
-//! poll the run's state written to `run.json` and `.boltz-run.json`, each results page recorded
-//! before its results are processed, and the archives downloaded and unpacked, in the order the
-//! official SDK uses, so that either client can pick up where the other stopped.
+//! poll the run's state written to `run.json` and `.boltz-run.json`, a prediction's archive
+//! downloaded and unpacked, and a pipeline's results collected (`results.rs`), in the official
+//! SDK's format, so that either client can pick up where the other stopped.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -13,31 +12,28 @@ use serde_json::{Map, Value};
 use boltz_api_layers::retry::backoff::server_delay;
 
 use super::archive;
+use super::calls::{Calls, Fresh, presigned};
 use super::error::RunError;
 use super::pyjson;
 use super::state::{Pending, RunState, write_atomic};
 use super::types::{Call, DownloadMode, RunType};
 use super::{DownloadOptions, RunDir, RunOptions};
 use crate::client::Client;
-use crate::endpoint::{Idempotency, path_segment};
+use crate::endpoint::Idempotency;
 use crate::error::{Error, JobFailure};
 use crate::jobs::JobState;
 use crate::jobs::pacing::Backoff;
-use crate::json::ApiResponse;
-use crate::models::common::PresignedFile;
-
-/// The SDK lists results 20 at a time, and a page in progress is asked again with the same
-/// cursor: the ids it recorded must all be in that one page.
-const PAGE_SIZE: &str = "20";
 
 pub(crate) struct Engine {
     client: Client,
-    dir: PathBuf,
-    state: RunState,
+    pub(super) dir: PathBuf,
+    pub(super) state: RunState,
     run_type: RunType,
-    mode: DownloadMode,
+    pub(super) mode: DownloadMode,
     backoff: Backoff,
     download: DownloadOptions,
+    /// Result archives downloaded at once.
+    pub(super) workers: usize,
 }
 
 impl Engine {
@@ -57,11 +53,17 @@ impl Engine {
             mode,
             backoff: Backoff::new(options.first_poll, options.max_poll),
             download: options.download,
+            workers: options.workers,
         })
     }
 
     pub(crate) async fn save(&self) -> Result<(), Error> {
         self.state.save(&self.dir).await
+    }
+
+    /// The calls of this run, for its workspace.
+    pub(super) fn calls(&self) -> Calls {
+        Calls::new(self.client.clone(), self.run_type, self.state.remote.workspace_id.clone(), self.download)
     }
 
     /// Post the start request, unless an earlier attempt got its answer. The key saved with the
@@ -97,11 +99,7 @@ impl Engine {
             return Err(RunError::OtherKind { run_id: id, expected: self.run_type.as_str() }.into());
         }
         loop {
-            let response =
-                self.call(Call::Retrieve, &id, Vec::new()).await.map_err(|e| match e.status() {
-                    Some(http::StatusCode::NOT_FOUND) => RunError::JobGone { run_id: id.clone() }.into(),
-                    _ => e,
-                })?;
+            let response = self.calls().retrieve(&id).await?;
             let hint = server_delay(&response.headers, SystemTime::now());
             let job = response.value;
             let before = JobState::from_status(self.state.remote.status.as_deref().unwrap_or_default());
@@ -177,111 +175,6 @@ impl Engine {
         self.save().await
     }
 
-    async fn call(
-        &self,
-        call: Call,
-        id: &str,
-        mut query: Vec<(&str, String)>,
-    ) -> Result<ApiResponse<Value>, Error> {
-        let mut path = format!("{}/{}", self.run_type.path(), path_segment("id", id)?);
-        if let Call::ListResults = call {
-            path.push_str("/results");
-        }
-        if let Some(workspace) = &self.state.remote.workspace_id {
-            query.push(("workspace_id", workspace.clone()));
-        }
-        let (name, template) = self.run_type.operation(call);
-        self.client
-            .request(Method::GET, &path)
-            .operation(name, template)
-            .query(query)
-            .send_with_response()
-            .await
-    }
-
-    /// The results page after `after_id`.
-    async fn page(&self, id: &str, after_id: Option<&str>) -> Result<Vec<Value>, Error> {
-        let mut query = vec![("limit", PAGE_SIZE.to_owned())];
-        if let Some(after_id) = after_id {
-            query.push(("after_id", after_id.to_owned()));
-        }
-        let page = self.call(Call::ListResults, id, query).await?.value;
-        Ok(match page.get("data") {
-            Some(Value::Array(data)) => data.clone(),
-            _ => Vec::new(),
-        })
-    }
-
-    /// Finish the page in progress, then record and finish each new page until an empty one.
-    /// Whether anything was done.
-    async fn collect_results(&mut self, id: &str) -> Result<bool, Error> {
-        let mut progressed = false;
-        loop {
-            if let Some(Pending::ResultPage { after_id, page_last_id, result_ids }) =
-                self.state.pending.clone()
-            {
-                self.finish_page(id, after_id, page_last_id, result_ids).await?;
-                progressed = true;
-                continue;
-            }
-            let after_id = self.state.cursor_after_id.clone();
-            let data = self.page(id, after_id.as_deref()).await?;
-            let Some(last) = data.last() else { return Ok(progressed) };
-            let page_last_id = last.get("id").and_then(Value::as_str).map(str::to_owned);
-            let result_ids =
-                data.iter().filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_owned)).collect();
-            // Recorded before any download, so that a crash resumes this page.
-            self.state.pending = Some(Pending::ResultPage { after_id, page_last_id, result_ids });
-            self.save().await?;
-            progressed = true;
-        }
-    }
-
-    async fn finish_page(
-        &mut self,
-        id: &str,
-        after_id: Option<String>,
-        page_last_id: Option<String>,
-        result_ids: Vec<String>,
-    ) -> Result<(), Error> {
-        // Asked again with the same cursor for fresh links.
-        let page = self.page(id, after_id.as_deref()).await?;
-        let index = self.dir.join("results").join("index.jsonl");
-        let mut indexed = indexed_ids(&index).await?;
-        for result_id in result_ids {
-            let result = page
-                .iter()
-                .find(|r| r.get("id").and_then(Value::as_str) == Some(&result_id))
-                .ok_or_else(|| RunError::ResultGone(result_id.clone()))?;
-            let mut metadata = result.clone();
-            if let Some(map) = metadata.as_object_mut() {
-                map.remove("artifacts");
-                map.entry("id").or_insert_with(|| result_id.clone().into());
-            }
-            let mut line = pyjson::to_string(&metadata, pyjson::LINE);
-            if self.mode == DownloadMode::Everything {
-                self.materialize_result(id, after_id.as_deref(), &result_id, result).await?;
-                write_atomic(
-                    &self.dir.join("results").join(&result_id).join("metadata.json"),
-                    pyjson::to_string(&metadata, pyjson::PRETTY),
-                )
-                .await?;
-                append_paths(&mut line, &archive::result_paths(&self.dir, &result_id));
-            }
-            if indexed.insert(result_id.clone()) {
-                append_line(&index, line).await?;
-            }
-            tracing::info!(run_id = %id, result_id = %result_id, "result collected");
-            if let Some(Pending::ResultPage { result_ids, .. }) = &mut self.state.pending {
-                result_ids.retain(|r| *r != result_id);
-            }
-            self.save().await?;
-        }
-        self.state.cursor_after_id = page_last_id;
-        self.state.pending = None;
-        self.save().await
-    }
-
     async fn materialize_prediction(&mut self, id: &str, job: &Value) -> Result<(), Error> {
         let file =
             presigned(job.pointer("/output/archive")).ok_or_else(|| RunError::NoArchive(id.to_owned()))?;
@@ -290,8 +183,7 @@ impl Engine {
             self.state.pending = Some(Pending::PredictionArchive);
             self.save().await?;
             if !archive.is_file() {
-                let refresh = self.refresher(id, None, None);
-                self.fetch(&file, &archive, refresh).await?;
+                self.calls().fetch(&file, &archive, Fresh::Output { id: id.to_owned() }).await?;
             }
             archive::unpack(archive, files.clone()).await?;
         }
@@ -302,102 +194,6 @@ impl Engine {
         }
         archive::rename_structure(files, id.to_owned()).await
     }
-
-    async fn materialize_result(
-        &self,
-        id: &str,
-        after_id: Option<&str>,
-        result_id: &str,
-        result: &Value,
-    ) -> Result<(), Error> {
-        let Some(file) = presigned(result.pointer("/artifacts/archive")) else {
-            tracing::warn!(result_id, "result has no archive");
-            return Ok(());
-        };
-        let dir = self.dir.join("results").join(result_id);
-        let (archive, files) = archive::locations(&dir, archive::suffix(&file.url)?);
-        if !archive::is_materialized(&archive, &files) {
-            if !archive.is_file() {
-                let refresh =
-                    self.refresher(id, Some(after_id.map(str::to_owned)), Some(result_id.to_owned()));
-                self.fetch(&file, &archive, refresh).await?;
-            }
-            archive::unpack(archive, files.clone()).await?;
-        }
-        archive::rename_structure(files, result_id.to_owned()).await
-    }
-
-    async fn fetch(&self, file: &PresignedFile, archive: &Path, refresh: Refresher) -> Result<(), Error> {
-        let parent = archive.parent().expect("an archive lies in a directory");
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|source| Error::File { path: parent.to_owned(), source })?;
-        let mut download = self.client.download(file, archive).refresh(move || refresh.fresh_link());
-        if let Some(retries) = self.download.retries {
-            download = download.max_retries(retries);
-        }
-        if let Some(stall) = self.download.stall {
-            download = download.stall_timeout(stall);
-        }
-        if let Some(limit) = self.download.attempt {
-            download = download.attempt_timeout(limit);
-        }
-        let downloaded = download.await?;
-        tracing::info!(path = %archive.display(), bytes = downloaded.bytes, "archive downloaded");
-        Ok(())
-    }
-
-    /// How to get a fresh link for the run's archive, or for a result's (by its page's cursor).
-    fn refresher(&self, id: &str, page: Option<Option<String>>, result_id: Option<String>) -> Refresher {
-        let engine = Self {
-            client: self.client.clone(),
-            dir: self.dir.clone(),
-            state: self.state.clone(),
-            run_type: self.run_type,
-            mode: self.mode,
-            backoff: self.backoff.clone(),
-            download: self.download,
-        };
-        Refresher { engine: std::sync::Arc::new(engine), id: id.to_owned(), page, result_id }
-    }
-}
-
-/// A fresh link for a file whose link expired.
-struct Refresher {
-    engine: std::sync::Arc<Engine>,
-    id: String,
-    page: Option<Option<String>>,
-    result_id: Option<String>,
-}
-
-impl Refresher {
-    fn fresh_link(&self) -> impl Future<Output = Result<PresignedFile, Error>> + Send + use<> {
-        let (engine, id, page, result_id) =
-            (self.engine.clone(), self.id.clone(), self.page.clone(), self.result_id.clone());
-        async move {
-            let file = match (page, result_id) {
-                (Some(after_id), Some(result_id)) => engine
-                    .page(&id, after_id.as_deref())
-                    .await?
-                    .into_iter()
-                    .find(|r| r.get("id").and_then(Value::as_str) == Some(&result_id))
-                    .and_then(|r| presigned(r.pointer("/artifacts/archive")))
-                    .ok_or(RunError::ResultGone(result_id))?,
-                _ => {
-                    let job = engine.call(Call::Retrieve, &id, Vec::new()).await?.value;
-                    presigned(job.pointer("/output/archive")).ok_or(RunError::NoArchive(id))?
-                }
-            };
-            Ok(file)
-        }
-    }
-}
-
-/// The presigned file at `value`, if it has a link.
-fn presigned(value: Option<&Value>) -> Option<PresignedFile> {
-    value
-        .and_then(|v| serde_json::from_value::<PresignedFile>(v.clone()).ok())
-        .filter(PresignedFile::has_link)
 }
 
 fn failure(id: &str, job: &Value) -> Error {
@@ -440,7 +236,7 @@ fn without_links(value: Value) -> Value {
 }
 
 /// `"paths"` as the last key of an index line.
-fn append_paths(line: &mut String, paths: &[(&str, String)]) {
+pub(super) fn append_paths(line: &mut String, paths: &[(&str, String)]) {
     if paths.is_empty() || !line.ends_with('}') {
         return;
     }
@@ -457,38 +253,6 @@ fn append_paths(line: &mut String, paths: &[(&str, String)]) {
         line.push(',');
     }
     line.push_str(&format!("\"paths\":{{{}}}}}", fields.join(",")));
-}
-
-/// The ids already in `index.jsonl`; a line that is not JSON is an error, as in the SDK.
-async fn indexed_ids(index: &Path) -> Result<HashSet<String>, Error> {
-    let text = match tokio::fs::read_to_string(index).await {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
-        Err(source) => return Err(Error::File { path: index.to_owned(), source }),
-    };
-    let mut ids = HashSet::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let entry: Value = serde_json::from_str(line)
-            .map_err(|e| RunError::Invalid { path: index.to_owned(), reason: e.to_string() })?;
-        match entry.get("id") {
-            Some(Value::String(id)) => ids.insert(id.clone()),
-            Some(other) => ids.insert(other.to_string()),
-            None => false,
-        };
-    }
-    Ok(ids)
-}
-
-async fn append_line(index: &Path, mut line: String) -> Result<(), Error> {
-    use tokio::io::AsyncWriteExt;
-    let file_error = |source| Error::File { path: index.to_owned(), source };
-    let parent = index.parent().expect("the index lies in results/");
-    tokio::fs::create_dir_all(parent).await.map_err(file_error)?;
-    line.push('\n');
-    let mut file =
-        tokio::fs::OpenOptions::new().create(true).append(true).open(index).await.map_err(file_error)?;
-    file.write_all(line.as_bytes()).await.map_err(file_error)?;
-    file.flush().await.map_err(file_error)
 }
 
 #[cfg(test)]

@@ -33,11 +33,14 @@
 //! which writes and reads the same files.
 
 mod archive;
+mod calls;
 mod engine;
 mod error;
 mod fingerprint;
+mod index;
 mod pyjson;
 mod read;
+mod results;
 mod state;
 mod types;
 
@@ -69,7 +72,12 @@ pub(crate) struct RunOptions {
     pub(crate) deadline: Option<Duration>,
     pub(crate) download_mode: Option<DownloadMode>,
     pub(crate) download: DownloadOptions,
+    pub(crate) workers: usize,
 }
+
+/// Result archives downloaded at once unless told otherwise: enough to hide the latency of object
+/// storage (tens of milliseconds a file), few enough for a small machine.
+pub const DEFAULT_WORKERS: usize = 16;
 
 /// How each archive is downloaded; `None` keeps [`Client::download`]'s default.
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,6 +95,7 @@ impl Default for RunOptions {
             deadline: None,
             download_mode: None,
             download: DownloadOptions::default(),
+            workers: DEFAULT_WORKERS,
         }
     }
 }
@@ -111,6 +120,13 @@ macro_rules! run_option_setters {
         /// match the directory's.
         pub fn download_mode(mut self, mode: DownloadMode) -> Self {
             self.options.download_mode = Some(mode);
+            self
+        }
+
+        /// How many result archives a pipeline downloads and unpacks at once (default
+        /// [`DEFAULT_WORKERS`]; at least 1). Results are still committed in order.
+        pub fn workers(mut self, workers: usize) -> Self {
+            self.options.workers = workers.max(1);
             self
         }
 
