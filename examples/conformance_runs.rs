@@ -7,7 +7,9 @@
 //!   `RUN_DEADLINE_MS` (default 1500), leaving a run in progress for the SDK to finish;
 //! * `run <prediction|screen|big-screen> <dir>`: run the request in `dir` to the end (resuming what is
 //!   there);
-//! * `finish - <dir>`: finish whatever run `dir` holds.
+//! * `finish - <dir>`: finish whatever run `dir` holds;
+//! * `download <id> <root>`: download an existing run into the directory its ID names under
+//!   `root` (printing that directory too).
 //!
 //! The requests are the ones the Python script gives the SDK. Prints the run's ID and state.
 
@@ -56,7 +58,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [action, kind, dir] = args.as_slice() else {
         return Err(
-            "usage: conformance_runs <start|run|finish> <prediction|screen|big-screen|-> <dir>".into()
+            "usage: conformance_runs <start|run|finish|download> <prediction|screen|big-screen|-|id> <dir>"
+                .into(),
         );
     };
     let client = Client::from_env()?;
@@ -69,6 +72,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let deadline = Duration::from_millis(deadline);
     let outcome = match (action.as_str(), kind.as_str()) {
         ("finish", _) => client.finish_run(&dir).poll_interval(poll, poll).deadline(deadline).await,
+        ("download", id) => {
+            let run =
+                client.download_results(id).root(&dir).poll_interval(poll, poll).deadline(deadline).await?;
+            println!("{}", run.path().display());
+            Ok(run)
+        }
         (_, "prediction") => {
             client.run(prediction()).dir(&dir).poll_interval(poll, poll).deadline(deadline).await
         }

@@ -247,6 +247,27 @@ impl Client {
         crate::jobs::run::FinishRun::new(self, dir.as_ref())
     }
 
+    /// Download what an existing run made (started anywhere: another service, the web app, the
+    /// CLI) into a run directory, waiting for it to end: the SDK's
+    /// `experiments.download_results(id=…)` and the CLI's `download-results --id`. The run's
+    /// kind comes from its ID's prefix (`sab_pred_`, `prot_des_`, `sm_scr_`, …), so an ID of no
+    /// known kind is refused before any call; the directory is named from the ID as they name it
+    /// unless `.name`/`.dir` say otherwise, and downloading the same ID again resumes it.
+    #[cfg(feature = "runs")]
+    pub fn download_results(&self, id: impl Into<String>) -> crate::jobs::run::DownloadResults<'_> {
+        crate::jobs::run::DownloadResults::new(self, id.into())
+    }
+
+    /// Stop the pipeline a run directory holds (the SDK's `experiments.stop`), unless it has
+    /// ended; [`finish_run`](Client::finish_run) then collects the results it made.
+    #[cfg(feature = "runs")]
+    pub async fn stop_run(
+        &self,
+        dir: impl AsRef<std::path::Path>,
+    ) -> Result<crate::jobs::run::RunDir, Error> {
+        crate::jobs::run::stop(self, dir.as_ref()).await
+    }
+
     /// Wait for a prediction or pipeline run: `.await` it for how it ended, or take
     /// `.events()` for every change on the way; see [`jobs`](crate::jobs).
     pub fn wait<J: Job>(&self, job: &J) -> Wait<'_, J> {

@@ -183,6 +183,16 @@ def main() -> None:
             exp.wait_and_download(run_dir=work / name, quiet=True, poll_interval_seconds=0.2)
             check(emulator.downloads() == downloads and index_ids(work / name) == lines, f"the SDK finds {name} finished")
 
+        # A run started elsewhere, downloaded by ID: both clients name its directory alike, and the
+        # SDK finds what Rust downloaded finished.
+        started = client.small_molecule.library_screen.start(**SCREEN)
+        out = rust(emulator, "download", started.id, work).splitlines()
+        check(out[-1].endswith("Succeeded"), "Rust downloads a run by its ID")
+        downloads = emulator.downloads()
+        sdk_dir = exp.download_results(id=started.id, root_dir=work, quiet=True, poll_interval_seconds=0.2)
+        check(str(sdk_dir) == out[0], f"the SDK names the directory as Rust does ({sdk_dir.name})")
+        check(emulator.downloads() == downloads and finished_screen(sdk_dir), "the SDK finds the downloaded run finished")
+
         # And a directory Rust finishes from scratch with `finish` (wait_and_download's twin).
         name = "sdk-finish"
         exp.start_small_molecule_library_screen(**SCREEN, root_dir=work, name=name, quiet=True)

@@ -72,6 +72,22 @@ impl Calls {
             .await
     }
 
+    /// Stop the run (a pipeline); stopping a stopped run changes nothing, so it is retried.
+    pub(crate) async fn stop(&self, id: &str) -> Result<Value, Error> {
+        let path = format!("{}/{}/stop", self.run_type.path(), path_segment("id", id)?);
+        let (name, template) = self.run_type.operation(Call::Stop);
+        self.client
+            .request(Method::POST, &path)
+            .operation(name, template)
+            .idempotency(crate::endpoint::Idempotency::Idempotent)
+            .send()
+            .await
+            .map_err(|e| match e.status() {
+                Some(http::StatusCode::NOT_FOUND) => RunError::JobGone { run_id: id.to_owned() }.into(),
+                _ => e,
+            })
+    }
+
     /// The run; a 404 says the server no longer has it.
     pub(crate) async fn retrieve(&self, id: &str) -> Result<ApiResponse<Value>, Error> {
         self.call(Call::Retrieve, id, Vec::new()).await.map_err(|e| match e.status() {

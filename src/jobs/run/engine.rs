@@ -134,6 +134,21 @@ impl Engine {
         }
     }
 
+    /// Stop the pipeline, unless it has ended, and record what the server says of it.
+    pub(crate) async fn stop(mut self) -> Result<RunDir, Error> {
+        if !self.run_type.is_pipeline() {
+            return Err(RunError::NotAPipeline { path: self.dir, run_type: self.run_type.as_str() }.into());
+        }
+        let id = self.state.remote.run_id.clone().ok_or_else(|| RunError::NotStarted(self.dir.clone()))?;
+        let mut state = JobState::from_status(self.state.remote.status.as_deref().unwrap_or_default());
+        if !state.is_terminal() {
+            let job = self.calls().stop(&id).await?;
+            self.record(&job).await?;
+            state = JobState::from_status(self.state.remote.status.as_deref().unwrap_or_default());
+        }
+        Ok(RunDir { path: self.dir, run_type: self.run_type, run_id: id, state })
+    }
+
     /// Whether the directory holds all the run made: nothing pending, and the prediction's files
     /// unpacked, or a pipeline's results collected by an earlier run that saw it end (`before`).
     fn complete(&self, before: &JobState) -> bool {

@@ -111,6 +111,24 @@ pub enum RunError {
         /// The kind of run expected.
         expected: &'static str,
     },
+    /// The directory holds another run than the one asked for.
+    #[error("{} belongs to run {stored}, not {requested}", path.display())]
+    OtherRun {
+        /// The run directory.
+        path: PathBuf,
+        /// The run it holds.
+        stored: String,
+        /// The run asked for.
+        requested: String,
+    },
+    /// Only a pipeline can be stopped.
+    #[error("{} holds a {run_type}, which cannot be stopped; only pipelines can", path.display())]
+    NotAPipeline {
+        /// The run directory.
+        path: PathBuf,
+        /// Its run type.
+        run_type: &'static str,
+    },
     /// The run's input and output data were deleted, so what it made cannot be downloaded.
     #[error("the data of run {run_id} was deleted{}", at.as_deref().map(|at| format!(" at {at}")).unwrap_or_default())]
     DataDeleted {
@@ -161,6 +179,10 @@ pub enum RunErrorKind {
     OtherKind,
     /// [`RunError::DataDeleted`]
     DataDeleted,
+    /// [`RunError::OtherRun`]
+    OtherRun,
+    /// [`RunError::NotAPipeline`]
+    NotAPipeline,
 }
 
 impl RunError {
@@ -185,6 +207,8 @@ impl RunError {
             Self::JobGone { .. } => RunErrorKind::JobGone,
             Self::OtherKind { .. } => RunErrorKind::OtherKind,
             Self::DataDeleted { .. } => RunErrorKind::DataDeleted,
+            Self::OtherRun { .. } => RunErrorKind::OtherRun,
+            Self::NotAPipeline { .. } => RunErrorKind::NotAPipeline,
         }
     }
 }

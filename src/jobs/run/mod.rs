@@ -38,6 +38,7 @@ mod engine;
 mod error;
 mod fingerprint;
 mod index;
+mod names;
 mod pyjson;
 mod read;
 mod results;
@@ -51,6 +52,9 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 pub use error::{RunError, RunErrorKind};
+pub use existing::DownloadResults;
+pub(crate) use existing::stop;
+pub use names::deterministic_name;
 pub use read::{Results, RunResult};
 pub use types::{DownloadMode, RunType, Runnable};
 
@@ -103,7 +107,7 @@ impl Default for RunOptions {
 macro_rules! run_option_setters {
     () => {
         /// Poll `first` apart at the start, backing off to at most `max` (default 1 s to 15 s).
-        pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
+        pub fn poll_interval(mut self, first: ::std::time::Duration, max: ::std::time::Duration) -> Self {
             self.options.first_poll = first;
             self.options.max_poll = max;
             self
@@ -111,7 +115,7 @@ macro_rules! run_option_setters {
 
         /// Give up waiting after `deadline` with [`TimeoutKind::Wait`](crate::TimeoutKind::Wait);
         /// the run goes on, and running this again picks it up.
-        pub fn deadline(mut self, deadline: Duration) -> Self {
+        pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
             self.options.deadline = Some(deadline);
             self
         }
@@ -138,19 +142,22 @@ macro_rules! run_option_setters {
         }
 
         /// Give a download attempt up when no byte has arrived for this long (default 60 s).
-        pub fn stall_timeout(mut self, stall: Duration) -> Self {
+        pub fn stall_timeout(mut self, stall: ::std::time::Duration) -> Self {
             self.options.download.stall = Some(stall);
             self
         }
 
         /// Give a download attempt up after this long, however it is going (default: none);
         /// the next attempt resumes from the bytes it got.
-        pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        pub fn attempt_timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.download.attempt = Some(timeout);
             self
         }
     };
 }
+
+// After the setters' macro, which it uses.
+mod existing;
 
 /// A finished run directory.
 #[derive(Debug, Clone)]

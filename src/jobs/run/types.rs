@@ -15,6 +15,7 @@ pub(crate) enum Call {
     Start,
     Retrieve,
     ListResults,
+    Stop,
 }
 
 macro_rules! run_types {
@@ -67,6 +68,7 @@ macro_rules! run_types {
                         (Self::$variant, Call::ListResults) => {
                             (concat!($operation, ".list_results"), concat!($path, "/{id}/results"))
                         }
+                        (Self::$variant, Call::Stop) => (concat!($operation, ".stop"), concat!($path, "/{id}/stop")),
                     )*
                 }
             }
