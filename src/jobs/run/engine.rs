@@ -4,7 +4,7 @@
 //! SDK's format, so that either client can pick up where the other stopped.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use http::Method;
 use serde_json::{Map, Value};
@@ -14,8 +14,10 @@ use boltz_api_layers::retry::backoff::server_delay;
 use super::archive;
 use super::calls::{Calls, Fresh, presigned};
 use super::error::RunError;
+use super::progress::{Progress, RunEvent};
 use super::pyjson;
 use super::state::{Pending, RunState, write_atomic};
+use super::status::RunStatus;
 use super::types::{Call, DownloadMode, RunType};
 use super::{DownloadOptions, RunDir, RunOptions};
 use crate::client::Client;
@@ -34,6 +36,21 @@ pub(crate) struct Engine {
     download: DownloadOptions,
     /// Result archives downloaded at once.
     pub(super) workers: usize,
+    pub(super) progress: Option<Progress>,
+    /// When `running` was last reported.
+    running_reported: Option<Instant>,
+}
+
+/// `running` is reported at most this often, as the CLI does.
+const RUNNING_EVERY: Duration = Duration::from_secs(30);
+
+fn state_name(state: &JobState) -> &str {
+    match state {
+        JobState::Pending => "pending",
+        JobState::Running => "running",
+        JobState::Unknown(other) => other,
+        _ => "ending",
+    }
 }
 
 impl Engine {
@@ -54,6 +71,8 @@ impl Engine {
             backoff: Backoff::new(options.first_poll, options.max_poll),
             download: options.download,
             workers: options.workers,
+            progress: options.progress.clone(),
+            running_reported: None,
         })
     }
 
@@ -113,7 +132,11 @@ impl Engine {
                 self.run_type.is_pipeline() && deleted_at.is_none() && self.collect_results(&id).await?;
             let state = JobState::from_status(self.state.remote.status.as_deref().unwrap_or_default());
             match state {
-                JobState::Failed => return Err(failure(&id, &job)),
+                JobState::Failed => {
+                    let error = failure(&id, &job);
+                    self.report(RunEvent::Failed, || format!("run {id} failed: {error}"));
+                    return Err(error);
+                }
                 JobState::Succeeded | JobState::Stopped
                     if deleted_at.is_some() && !self.complete(&before) =>
                 {
@@ -126,10 +149,21 @@ impl Engine {
                     {
                         self.materialize_prediction(&id, &job).await?;
                     }
+                    self.report(RunEvent::Ready, || format!("run {id} is ready in {}", self.dir.display()));
                     return Ok(RunDir { path: self.dir, run_type: self.run_type, run_id: id, state });
                 }
-                _ if progressed => {}
-                _ => tokio::time::sleep(self.backoff.next(hint)).await,
+                _ => {
+                    let now = Instant::now();
+                    if self.running_reported.is_none_or(|at| now - at >= RUNNING_EVERY) {
+                        self.running_reported = Some(now);
+                        self.report(RunEvent::Running, || format!("run {id} is {}", state_name(&state)));
+                    }
+                    if !progressed {
+                        let wait = self.backoff.next(hint);
+                        self.report(RunEvent::Waiting, || format!("waiting {wait:?} for run {id}"));
+                        tokio::time::sleep(wait).await;
+                    }
+                }
             }
         }
     }
@@ -168,6 +202,7 @@ impl Engine {
         if let Some(workspace) = text("workspace_id") {
             remote.workspace_id = Some(workspace);
         }
+        let changed = remote.status != text("status");
         remote.status = text("status");
         remote.started_at = job.get("started_at").and_then(isoformat);
         remote.completed_at = job.get("completed_at").and_then(isoformat);
@@ -187,7 +222,19 @@ impl Engine {
             pyjson::to_string(&without_links(job.clone()), pyjson::PRETTY),
         )
         .await?;
-        self.save().await
+        self.save().await?;
+        if changed {
+            let status = self.state.remote.status.clone().unwrap_or_default();
+            self.report(RunEvent::Status, || format!("run status: {status}"));
+        }
+        Ok(())
+    }
+
+    /// Tell the progress callback, if there is one; the message is made only then.
+    pub(super) fn report(&self, event: RunEvent, message: impl FnOnce() -> String) {
+        if let Some(progress) = &self.progress {
+            progress.report(event, message(), RunStatus::of(&self.dir, &self.state));
+        }
     }
 
     async fn materialize_prediction(&mut self, id: &str, job: &Value) -> Result<(), Error> {
@@ -198,8 +245,12 @@ impl Engine {
             self.state.pending = Some(Pending::PredictionArchive);
             self.save().await?;
             if !archive.is_file() {
+                let event = RunEvent::ArchiveDownload { result_id: None, archive_path: archive.clone() };
+                self.report(event, || format!("downloading the archive of {id}"));
                 self.calls().fetch(&file, &archive, Fresh::Output { id: id.to_owned() }).await?;
             }
+            let event = RunEvent::ArchiveExtract { result_id: None, extracted_dir: files.clone() };
+            self.report(event, || format!("unpacking the archive of {id}"));
             archive::unpack(archive, files.clone()).await?;
         }
         // Also when a run killed after the unpack left the pending mark behind.

@@ -39,10 +39,12 @@ mod error;
 mod fingerprint;
 mod index;
 mod names;
+mod progress;
 mod pyjson;
 mod read;
 mod results;
 mod state;
+mod status;
 mod types;
 
 use std::future::IntoFuture;
@@ -55,7 +57,10 @@ pub use error::{RunError, RunErrorKind};
 pub use existing::DownloadResults;
 pub(crate) use existing::stop;
 pub use names::deterministic_name;
+pub(crate) use progress::Progress;
+pub use progress::{RunEvent, RunProgress, jsonl_progress};
 pub use read::{Results, RunResult};
+pub use status::{Phase, RunStatus, status};
 pub use types::{DownloadMode, RunType, Runnable};
 
 use crate::client::Client;
@@ -77,6 +82,7 @@ pub(crate) struct RunOptions {
     pub(crate) download_mode: Option<DownloadMode>,
     pub(crate) download: DownloadOptions,
     pub(crate) workers: usize,
+    pub(crate) progress: Option<progress::Progress>,
 }
 
 /// Result archives downloaded at once unless told otherwise: enough to hide the latency of object
@@ -100,6 +106,7 @@ impl Default for RunOptions {
             download_mode: None,
             download: DownloadOptions::default(),
             workers: DEFAULT_WORKERS,
+            progress: None,
         }
     }
 }
@@ -124,6 +131,17 @@ macro_rules! run_option_setters {
         /// match the directory's.
         pub fn download_mode(mut self, mode: DownloadMode) -> Self {
             self.options.download_mode = Some(mode);
+            self
+        }
+
+        /// Report what the run does as it goes (see [`RunProgress`]; [`jsonl_progress`] writes
+        /// it as the CLI does). Called from the task that awaits the run, and from its
+        /// downloads, so it should be quick.
+        pub fn on_progress(
+            mut self,
+            report: impl Fn(&$crate::jobs::run::RunProgress) + Send + Sync + 'static,
+        ) -> Self {
+            self.options.progress = Some($crate::jobs::run::Progress::new(report));
             self
         }
 

@@ -30,6 +30,11 @@ impl RunDir {
         Ok(RunDir { path: dir.to_owned(), run_type, run_id, state })
     }
 
+    /// Where the directory stands, from its files alone (the CLI's `download-status`).
+    pub async fn status(&self) -> Result<super::RunStatus, Error> {
+        super::status(&self.path).await
+    }
+
     /// The job as last fetched (`run.json`), typed: `run_dir.job::<Prediction>()` for a
     /// structure-and-binding prediction, `protein::design::Run` for a protein design, and so on.
     pub fn job<J: DeserializeOwned>(&self) -> Result<J, DataError> {

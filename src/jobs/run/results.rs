@@ -20,8 +20,10 @@ use super::archive;
 use super::calls::{Calls, Fresh, LIST_PAGE, presigned, result_id};
 use super::engine::Engine;
 use super::index::Index;
+use super::progress::{Progress, RunEvent};
 use super::pyjson;
 use super::state::{Pending, write_atomic};
+use super::status::RunStatus;
 use super::types::DownloadMode;
 use crate::error::Error;
 
@@ -72,9 +74,17 @@ struct Worker {
     dir: PathBuf,
     mode: DownloadMode,
     run_id: String,
+    /// Where to report, with the status as the page began.
+    progress: Option<(Progress, RunStatus)>,
 }
 
 impl Worker {
+    fn report(&self, event: RunEvent, message: impl FnOnce() -> String) {
+        if let Some((progress, status)) = &self.progress {
+            progress.report(event, message(), status.clone());
+        }
+    }
+
     /// Download and unpack the result's archive, write its metadata: its index line.
     async fn materialize(self, after_id: Option<String>, result: Value) -> Result<(String, String), Error> {
         let id = result_id(&result).unwrap_or_default().to_owned();
@@ -90,10 +100,20 @@ impl Worker {
                     let (archive, files) = archive::locations(&dir, archive::suffix(&file.url)?);
                     if !archive::is_materialized(&archive, &files) {
                         if !archive.is_file() {
+                            let event = RunEvent::ArchiveDownload {
+                                result_id: Some(id.clone()),
+                                archive_path: archive.clone(),
+                            };
+                            self.report(event, || format!("downloading the archive of result {id}"));
                             let fresh =
                                 Fresh::Result { id: self.run_id.clone(), after_id, result_id: id.clone() };
                             self.calls.fetch(&file, &archive, fresh).await?;
                         }
+                        let event = RunEvent::ArchiveExtract {
+                            result_id: Some(id.clone()),
+                            extracted_dir: files.clone(),
+                        };
+                        self.report(event, || format!("unpacking the archive of result {id}"));
                         archive::unpack(archive, files.clone()).await?;
                     }
                     archive::rename_structure(files, id.clone()).await?;
@@ -133,6 +153,10 @@ impl Engine {
                     if results.is_empty() {
                         return Ok(progressed);
                     }
+                    let count = results.len();
+                    self.report(RunEvent::PageDiscovered { results: count }, || {
+                        format!("{count} results listed")
+                    });
                     (sdk_pages(after_id, &results), results)
                 }
             };
@@ -153,8 +177,14 @@ impl Engine {
         // The first page is on disk before anything of it is downloaded.
         self.state.pending = pages.front().map(Page::pending);
         self.save().await?;
-        let worker =
-            Worker { calls: self.calls(), dir: self.dir.clone(), mode: self.mode, run_id: id.to_owned() };
+        let progress = self.progress.clone().map(|p| (p, RunStatus::of(&self.dir, &self.state)));
+        let worker = Worker {
+            calls: self.calls(),
+            dir: self.dir.clone(),
+            mode: self.mode,
+            run_id: id.to_owned(),
+            progress,
+        };
         // Each result with the cursor of its page, for a fresh link.
         let mut work = Vec::with_capacity(results.len());
         let mut results = results.into_iter();
