@@ -79,7 +79,7 @@ async fn events_and_status_through_a_run() {
     assert_eq!(names.last(), Some(&"ready"), "{names:?}");
     let downloads = events.iter().filter(|e| matches!(e.event, RunEvent::ArchiveDownload { .. })).count();
     let extracts = events.iter().filter(|e| matches!(e.event, RunEvent::ArchiveExtract { .. })).count();
-    assert!(downloads >= 1 && downloads <= 25 && extracts == downloads, "{downloads} {extracts}: {names:?}");
+    assert!((1..=25).contains(&downloads) && extracts == downloads, "{downloads} {extracts}: {names:?}");
     assert!(names.contains(&"page_discovered") || mid.pending_count == 25, "{names:?}");
     for event in &events {
         if let RunEvent::ArchiveExtract { result_id, extracted_dir } = &event.event {
