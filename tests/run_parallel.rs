@@ -127,6 +127,18 @@ async fn many_results_in_order_by_many_workers_and_a_page_the_sdk_can_resume() {
     for id in &ids {
         assert!(dir.join("results").join(id).join("files").is_dir(), "{id}");
     }
+    // The CSV the CLI writes for small-molecule pipelines: a row per result, in order.
+    let csv = std::fs::read_to_string(dir.join("results/summary.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        rows[0].starts_with("smiles,id,") && rows[0].contains("metrics.binding_confidence"),
+        "{}",
+        rows[0]
+    );
+    assert!(!rows[0].contains("paths") && !rows[0].contains("created_at"));
+    assert_eq!(rows.len(), N + 1);
+    let column = rows[0].split(',').position(|c| c == "id").unwrap();
+    assert!(rows[1..].iter().zip(&ids).all(|(row, id)| row.split(',').nth(column) == Some(id.as_str())));
     assert_eq!(emulator.jobs().len(), 1);
     std::fs::remove_dir_all(&root).unwrap();
 }

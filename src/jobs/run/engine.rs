@@ -30,7 +30,7 @@ pub(crate) struct Engine {
     client: Client,
     pub(super) dir: PathBuf,
     pub(super) state: RunState,
-    run_type: RunType,
+    pub(super) run_type: RunType,
     pub(super) mode: DownloadMode,
     backoff: Backoff,
     download: DownloadOptions,

@@ -33,10 +33,13 @@ impl Index {
         Ok(Self { path, recent: ids.into(), known, keep })
     }
 
-    /// Append the lines of the results not yet in the index, in one write.
-    pub(crate) async fn append(&mut self, lines: &[(String, String)]) -> Result<usize, Error> {
+    /// Append the lines of the results not yet in the index, in one write: those written.
+    pub(crate) async fn append(
+        &mut self,
+        lines: &[(String, String)],
+    ) -> Result<Vec<(String, String)>, Error> {
         let mut text = String::new();
-        let mut written = 0;
+        let mut written = Vec::new();
         for (id, line) in lines {
             if self.known.contains(id) {
                 continue;
@@ -44,10 +47,10 @@ impl Index {
             text.push_str(line);
             text.push('\n');
             self.remember(id.clone());
-            written += 1;
+            written.push((id.clone(), line.clone()));
         }
         if text.is_empty() {
-            return Ok(0);
+            return Ok(written);
         }
         let file_error = |source| Error::File { path: self.path.clone(), source };
         let parent = self.path.parent().expect("the index lies in results/");
@@ -149,8 +152,8 @@ mod tests {
         let dir = dir("once");
         let mut index = Index::open(&dir, 10).await.unwrap();
         let lines: Vec<_> = (0..5).map(line).collect();
-        assert_eq!(index.append(&lines).await.unwrap(), 5);
-        assert_eq!(index.append(&lines[3..]).await.unwrap(), 0, "already there");
+        assert_eq!(index.append(&lines).await.unwrap().len(), 5);
+        assert!(index.append(&lines[3..]).await.unwrap().is_empty(), "already there");
         // A kill in the middle of a write.
         let path = dir.join("results/index.jsonl");
         let mut text = std::fs::read_to_string(&path).unwrap();
@@ -158,7 +161,8 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let mut index = Index::open(&dir, 10).await.unwrap();
         assert!(!std::fs::read_to_string(&path).unwrap().contains(r#""r5","pa"#));
-        assert_eq!(index.append(&(3..7).map(line).collect::<Vec<_>>()).await.unwrap(), 2, "r5 and r6");
+        let written = index.append(&(3..7).map(line).collect::<Vec<_>>()).await.unwrap();
+        assert_eq!(written.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["r5", "r6"]);
         let ids: Vec<String> = std::fs::read_to_string(&path)
             .unwrap()
             .lines()
@@ -176,7 +180,7 @@ mod tests {
         assert_eq!(tail_ids(&dir.join("results/index.jsonl"), 3).unwrap(), ["r19997", "r19998", "r19999"]);
         let mut index = Index::open(&dir, 100).await.unwrap();
         assert_eq!(index.known.len(), 100);
-        assert_eq!(index.append(&[line(19_950), line(20_000)]).await.unwrap(), 1);
+        assert_eq!(index.append(&[line(19_950), line(20_000)]).await.unwrap().len(), 1);
         std::fs::write(dir.join("results/index.jsonl"), "{\"id\":\"a\"}\nnot json\n").unwrap();
         assert!(Index::open(&dir, 10).await.is_err(), "a complete line that is not JSON is an error");
         std::fs::remove_dir_all(&dir).unwrap();

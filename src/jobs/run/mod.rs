@@ -45,6 +45,7 @@ mod read;
 mod results;
 mod state;
 mod status;
+mod summary;
 mod types;
 
 use std::future::IntoFuture;

@@ -24,7 +24,8 @@ use super::progress::{Progress, RunEvent};
 use super::pyjson;
 use super::state::{Pending, write_atomic};
 use super::status::RunStatus;
-use super::types::DownloadMode;
+use super::summary::Summary;
+use super::types::{DownloadMode, RunType};
 use crate::error::Error;
 
 /// The official SDK's page size, which it also lists a page in progress with.
@@ -136,6 +137,13 @@ impl Engine {
             _ => 0,
         };
         let mut index = Index::open(&self.dir, pending.max(LIST_PAGE) + SDK_PAGE).await?;
+        // Small-molecule pipelines keep a CSV of their results too, as the CLI does.
+        let mut summary = match self.run_type {
+            RunType::SmallMoleculeDesign | RunType::SmallMoleculeLibraryScreen => {
+                Some(Summary::open(&self.dir).await?)
+            }
+            _ => None,
+        };
         let mut progressed = false;
         loop {
             let calls = self.calls();
@@ -160,7 +168,7 @@ impl Engine {
                     (sdk_pages(after_id, &results), results)
                 }
             };
-            self.commit_pages(id, pages, results, &mut index).await?;
+            self.commit_pages(id, pages, results, &mut index, summary.as_mut()).await?;
             progressed = true;
         }
     }
@@ -172,6 +180,7 @@ impl Engine {
         pages: Vec<Page>,
         results: Vec<Value>,
         index: &mut Index,
+        mut summary: Option<&mut Summary>,
     ) -> Result<(), Error> {
         let mut pages: VecDeque<Page> = pages.into();
         // The first page is on disk before anything of it is downloaded.
@@ -213,7 +222,10 @@ impl Engine {
                     }
                 }
             }
-            index.append(&lines).await?;
+            let written = index.append(&lines).await?;
+            if let Some(summary) = summary.as_deref_mut() {
+                summary.append(&written).await?;
+            }
             for (result_id, _) in &lines {
                 tracing::info!(run_id = %id, result_id = %result_id, "result collected");
                 advance(&mut pages, result_id, &mut self.state.cursor_after_id);
