@@ -7,12 +7,13 @@
 //! | `GET` | `clock` | `{mode, now}` |
 //! | `PUT` | `clock` | `{"mode":"manual"\|"real_time"}`: switch, keeping the time |
 //! | `POST` | `clock/advance` | `{"ms":N}`: move the clock forward |
-//! | `GET` / `PUT` | `config` | `{pending_ms, job_ms, link_ttl_ms}`; `PUT` changes the fields given |
+//! | `GET` / `PUT` | `config` | `{pending_ms, job_ms, link_ttl_ms, file_latency_ms}`; `PUT` changes the fields given |
 //! | `GET` | `jobs` | every job: `{id, resource, workspace_id, status, results, total}` |
 //! | `GET` | `jobs/{id}` | one job |
 //! | `POST` | `jobs/{id}/fail` | `{"code":…,"message":…}` (both optional): fail it now |
 //! | `POST` | `jobs/{id}/finish` | make it succeed now |
 //! | `GET` | `files/requests` | the file origin's requests: `{method, path, range, api_key_sent, status}` |
+//! | `GET` | `counters` | `{api_requests, file_requests}`: how many each origin received |
 
 use std::sync::LazyLock;
 
@@ -38,6 +39,7 @@ enum Control {
     FailJob,
     FinishJob,
     FileRequests,
+    Counters,
 }
 
 static ROUTER: LazyLock<matchit::Router<Control>> = LazyLock::new(|| {
@@ -48,6 +50,7 @@ static ROUTER: LazyLock<matchit::Router<Control>> = LazyLock::new(|| {
         ("/clock/advance", Control::Advance),
         ("/config", Control::Config),
         ("/jobs", Control::Jobs),
+        ("/counters", Control::Counters),
         ("/jobs/{id}", Control::Job),
         ("/jobs/{id}/fail", Control::FailJob),
         ("/jobs/{id}/finish", Control::FinishJob),
@@ -92,6 +95,7 @@ struct ConfigBody {
     pending_ms: Option<u64>,
     job_ms: Option<u64>,
     link_ttl_ms: Option<u64>,
+    file_latency_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -117,7 +121,7 @@ fn answer(
         let state = compute.lock();
         json!({ "mode": state.clock.mode().as_str(), "now": ts(state.clock.now()) })
     };
-    let config = |c: crate::compute::Config| json!({ "pending_ms": c.pending_ms, "job_ms": c.job_ms, "link_ttl_ms": c.link_ttl_ms });
+    let config = |c: crate::compute::Config| json!({ "pending_ms": c.pending_ms, "job_ms": c.job_ms, "link_ttl_ms": c.link_ttl_ms, "file_latency_ms": c.file_latency_ms });
     match (control, method.clone()) {
         (Control::Faults, Method::POST) => {
             let faults = match serde_json::from_slice::<Value>(body) {
@@ -163,6 +167,9 @@ fn answer(
                 if let Some(ms) = request.link_ttl_ms {
                     c.link_ttl_ms = clamp(ms);
                 }
+                if let Some(ms) = request.file_latency_ms {
+                    c.file_latency_ms = clamp(ms);
+                }
             })))
         }
         (Control::Jobs, Method::GET) => Ok(serde_json::to_value(compute.jobs()).expect("serialisable")),
@@ -182,6 +189,10 @@ fn answer(
             compute.finish_job(id)?;
             Ok(json!({ "id": id, "status": "succeeded" }))
         }
+        (Control::Counters, Method::GET) => Ok(json!({
+            "api_requests": shared.requests.load(std::sync::atomic::Ordering::Relaxed),
+            "file_requests": compute.files_served(),
+        })),
         (Control::FileRequests, Method::GET) => {
             Ok(serde_json::to_value(compute.file_requests()).expect("serialisable"))
         }

@@ -255,6 +255,12 @@ impl Emulator {
         self.shared.compute.update_config(|c| c.link_ttl_ms = millis(ttl));
     }
 
+    /// How long the file origin waits before each answer from now on, as object storage's
+    /// latency.
+    pub fn set_file_latency(&self, latency: Duration) {
+        self.shared.compute.update_config(|c| c.file_latency_ms = millis(latency));
+    }
+
     /// Serve every archive with a hostile entry from now on (`None`: the usual archives again),
     /// to test how a client unpacks what it downloads.
     pub fn serve_hostile_archives(&self, kind: Option<HostileArchive>) {
@@ -324,6 +330,13 @@ impl EmulatorBuilder {
     /// How long presigned links work (default 15 minutes).
     pub fn link_ttl(mut self, ttl: Duration) -> Self {
         self.config.link_ttl_ms = millis(ttl);
+        self
+    }
+
+    /// How long the file origin waits before each answer (default none), as object storage's
+    /// latency.
+    pub fn file_latency(mut self, latency: Duration) -> Self {
+        self.config.file_latency_ms = millis(latency);
         self
     }
 

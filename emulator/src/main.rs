@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! boltz-emulator [--bind 127.0.0.1] [--port 0] [--files-port 0] [--admin-key SECRET]
-//!                [--job-ms 3000] [--pending-ms 500] [--link-ttl-ms 900000] [--manual-clock]
+//!                [--job-ms 3000] [--pending-ms 500] [--link-ttl-ms 900000] [--file-latency-ms 0] [--manual-clock]
 //! ```
 //!
 //! Jobs follow real time: pending for `--pending-ms`, running for `--job-ms`, then succeeded
@@ -22,7 +22,7 @@ use std::time::Duration;
 use boltz_api_emulator::Emulator;
 
 const USAGE: &str = "usage: boltz-emulator [--bind IP] [--port PORT] [--files-port PORT] [--admin-key SECRET] \
-[--job-ms MS] [--pending-ms MS] [--link-ttl-ms MS] [--manual-clock]";
+[--job-ms MS] [--pending-ms MS] [--link-ttl-ms MS] [--file-latency-ms MS] [--manual-clock]";
 
 fn usage() -> ExitCode {
     eprintln!("{USAGE}");
@@ -71,6 +71,10 @@ async fn main() -> ExitCode {
             },
             "--link-ttl-ms" => match ms() {
                 Some(d) => builder = builder.link_ttl(d),
+                None => return usage(),
+            },
+            "--file-latency-ms" => match ms() {
+                Some(d) => builder = builder.file_latency(d),
                 None => return usage(),
             },
             _ => return usage(),

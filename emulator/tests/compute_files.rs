@@ -197,6 +197,17 @@ async fn the_file_origin_needs_no_key_ignores_one_and_records_whether_one_came()
     let over_http = Api::admin(&emulator).control("GET", "files/requests", "").await.json();
     assert_eq!(over_http[1]["api_key_sent"], true);
     assert_eq!(emulator.received().iter().filter(|r| r.path.starts_with("/files")).count(), 0);
+    // Each origin's count, for a client in another process.
+    let counters = Api::admin(&emulator).control("GET", "counters", "").await.json();
+    assert_eq!(counters["file_requests"], 3);
+    assert_eq!(counters["api_requests"].as_u64(), Some(emulator.requests_received()));
+
+    // The latency object storage has, before every answer.
+    let config = Api::admin(&emulator).control("PUT", "config", r#"{"file_latency_ms": 150}"#).await.json();
+    assert_eq!(config["file_latency_ms"], 150);
+    let started = std::time::Instant::now();
+    assert_eq!(fetch(&emulator, "GET", archive, &[]).await.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(150), "{:?}", started.elapsed());
 }
 
 #[tokio::test]

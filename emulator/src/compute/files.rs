@@ -86,6 +86,10 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, BoxError> {
     let (parts, _body) = req.into_parts();
+    let latency = shared.compute.config().file_latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency as u64)).await;
+    }
     let path = parts.uri.path().to_owned();
     let action = shared.faults.take(parts.method.as_str(), &path);
     let result =

@@ -69,6 +69,8 @@ pub(crate) struct Config {
     pub(crate) job_ms: i64,
     /// How long a presigned link works.
     pub(crate) link_ttl_ms: i64,
+    /// How long the file origin waits before answering, as object storage's latency.
+    pub(crate) file_latency_ms: i64,
     /// Archives made to test a client's extraction: with an entry that leaves the directory, or
     /// a link.
     pub(crate) hostile_archives: Option<HostileArchive>,
@@ -86,7 +88,13 @@ pub enum HostileArchive {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { pending_ms: 500, job_ms: 3_000, link_ttl_ms: 15 * 60 * 1_000, hostile_archives: None }
+        Self {
+            pending_ms: 500,
+            job_ms: 3_000,
+            link_ttl_ms: 15 * 60 * 1_000,
+            file_latency_ms: 0,
+            hostile_archives: None,
+        }
     }
 }
 
@@ -108,6 +116,8 @@ pub(crate) struct Compute {
     link_key: [u8; 32],
     files_origin: String,
     file_log: Mutex<VecDeque<FileRequest>>,
+    /// Every file request, whatever the log kept.
+    files_served: std::sync::atomic::AtomicU64,
 }
 
 impl Compute {
@@ -119,6 +129,7 @@ impl Compute {
             link_key,
             files_origin,
             file_log: Mutex::default(),
+            files_served: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -141,11 +152,17 @@ impl Compute {
     }
 
     pub(crate) fn record_file(&self, request: FileRequest) {
+        self.files_served.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut log = self.file_log.lock().expect("file log");
         if log.len() == FILE_LOG_CAPACITY {
             log.pop_front();
         }
         log.push_back(request);
+    }
+
+    /// How many file requests were received.
+    pub(crate) fn files_served(&self) -> u64 {
+        self.files_served.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub(crate) fn file_requests(&self) -> Vec<FileRequest> {
@@ -200,6 +217,11 @@ impl Compute {
 
     pub(crate) fn set_clock_mode(&self, mode: ClockMode) {
         self.lock().clock.set_mode(mode);
+    }
+
+    /// The settings now.
+    pub(crate) fn config(&self) -> Config {
+        self.lock().config
     }
 
     pub(crate) fn update_config(&self, update: impl FnOnce(&mut Config)) -> Config {

@@ -38,29 +38,32 @@ pub(crate) fn is_materialized(archive: &Path, files: &Path) -> bool {
 /// Only regular files and directories are written: an entry whose path leaves the directory, or
 /// a link, a device or another kind of entry, is an error.
 pub(crate) async fn unpack(archive: PathBuf, files: PathBuf) -> Result<(), Error> {
-    tokio::task::spawn_blocking(move || {
-        let parent = files.parent().expect("files/ has a parent");
-        remove_leftovers(parent)?;
-        if files.is_dir() {
-            return Ok(());
+    tokio::task::spawn_blocking(move || unpack_blocking(&archive, &files))
+        .await
+        .expect("unpacking does not panic")
+}
+
+/// [`unpack`], on the calling thread.
+pub(crate) fn unpack_blocking(archive: &Path, files: &Path) -> Result<(), Error> {
+    let parent = files.parent().expect("files/ has a parent");
+    remove_leftovers(parent)?;
+    if files.is_dir() {
+        return Ok(());
+    }
+    let tmp = parent.join(format!("files.tmp-{}", fastrand_name()));
+    let result = unpack_into(archive, &tmp).and_then(|()| {
+        if files.exists() {
+            std::fs::remove_file(files).map_err(|e| file_error(files, e))?;
         }
-        let tmp = parent.join(format!("files.tmp-{}", fastrand_name()));
-        let result = unpack_into(&archive, &tmp).and_then(|()| {
-            if files.exists() {
-                std::fs::remove_file(&files).map_err(|e| file_error(&files, e))?;
-            }
-            std::fs::rename(&tmp, &files).map_err(|e| file_error(&files, e))
-        });
-        if result.is_err() {
-            // The archive goes too, so that a later run fetches it again rather than refusing
-            // the same bytes.
-            let _ = std::fs::remove_dir_all(&tmp);
-            let _ = std::fs::remove_file(&archive);
-        }
-        result
-    })
-    .await
-    .expect("unpacking does not panic")
+        std::fs::rename(&tmp, files).map_err(|e| file_error(files, e))
+    });
+    if result.is_err() {
+        // The archive goes too, so that a later run fetches it again rather than refusing
+        // the same bytes.
+        let _ = std::fs::remove_dir_all(&tmp);
+        let _ = std::fs::remove_file(archive);
+    }
+    result
 }
 
 /// The `files.tmp-*` directories an unpack killed half-way left in `dir`.
@@ -164,17 +167,20 @@ pub(crate) fn find_structure(files: &Path, id: &str) -> Option<PathBuf> {
 /// Rename the predicted structure `<id>_predicted.cif` (or `.pdb`) where it lies, unless that
 /// name is taken.
 pub(crate) async fn rename_structure(files: PathBuf, id: String) -> Result<(), Error> {
-    tokio::task::spawn_blocking(move || {
-        let Some(found) = find_structure(&files, &id) else { return Ok(()) };
-        let is_pdb = found.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdb"));
-        let target = found.with_file_name(format!("{id}_predicted.{}", if is_pdb { "pdb" } else { "cif" }));
-        if target == found || target.exists() {
-            return Ok(());
-        }
-        std::fs::rename(&found, &target).map_err(|e| file_error(&target, e))
-    })
-    .await
-    .expect("renaming does not panic")
+    tokio::task::spawn_blocking(move || rename_structure_blocking(&files, &id))
+        .await
+        .expect("renaming does not panic")
+}
+
+/// [`rename_structure`], on the calling thread.
+pub(crate) fn rename_structure_blocking(files: &Path, id: &str) -> Result<(), Error> {
+    let Some(found) = find_structure(files, id) else { return Ok(()) };
+    let is_pdb = found.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdb"));
+    let target = found.with_file_name(format!("{id}_predicted.{}", if is_pdb { "pdb" } else { "cif" }));
+    if target == found || target.exists() {
+        return Ok(());
+    }
+    std::fs::rename(&found, &target).map_err(|e| file_error(&target, e))
 }
 
 /// The paths an `index.jsonl` line gives for a result, relative to the run directory: its

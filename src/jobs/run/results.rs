@@ -22,7 +22,7 @@ use super::engine::Engine;
 use super::index::Index;
 use super::progress::{Progress, RunEvent};
 use super::pyjson;
-use super::state::{Pending, write_atomic};
+use super::state::{Pending, write_atomic_blocking};
 use super::status::RunStatus;
 use super::summary::Summary;
 use super::types::{DownloadMode, RunType};
@@ -86,7 +86,8 @@ impl Worker {
         }
     }
 
-    /// Download and unpack the result's archive, write its metadata: its index line.
+    /// Download and unpack the result's archive, write its metadata: its index line. What is
+    /// done on disk after the download is one blocking task.
     async fn materialize(self, after_id: Option<String>, result: Value) -> Result<(String, String), Error> {
         let id = result_id(&result).unwrap_or_default().to_owned();
         let mut metadata = result.clone();
@@ -94,37 +95,48 @@ impl Worker {
             map.remove("artifacts");
         }
         let mut line = pyjson::to_string(&metadata, pyjson::LINE);
-        if self.mode == DownloadMode::Everything {
-            let dir = self.dir.join("results").join(&id);
-            match presigned(result.pointer("/artifacts/archive")) {
-                Some(file) => {
-                    let (archive, files) = archive::locations(&dir, archive::suffix(&file.url)?);
-                    if !archive::is_materialized(&archive, &files) {
-                        if !archive.is_file() {
-                            let event = RunEvent::ArchiveDownload {
-                                result_id: Some(id.clone()),
-                                archive_path: archive.clone(),
-                            };
-                            self.report(event, || format!("downloading the archive of result {id}"));
-                            let fresh =
-                                Fresh::Result { id: self.run_id.clone(), after_id, result_id: id.clone() };
-                            self.calls.fetch(&file, &archive, fresh).await?;
-                        }
-                        let event = RunEvent::ArchiveExtract {
-                            result_id: Some(id.clone()),
-                            extracted_dir: files.clone(),
-                        };
-                        self.report(event, || format!("unpacking the archive of result {id}"));
-                        archive::unpack(archive, files.clone()).await?;
-                    }
-                    archive::rename_structure(files, id.clone()).await?;
-                }
-                None => tracing::warn!(result_id = %id, "result has no archive"),
-            }
-            write_atomic(&dir.join("metadata.json"), pyjson::to_string(&metadata, pyjson::PRETTY)).await?;
-            super::engine::append_paths(&mut line, &archive::result_paths(&self.dir, &id));
+        if self.mode != DownloadMode::Everything {
+            return Ok((id, line));
         }
-        Ok((id, line))
+        let dir = self.dir.join("results").join(&id);
+        let mut unpack = None;
+        match presigned(result.pointer("/artifacts/archive")) {
+            Some(file) => {
+                let (archive, files) = archive::locations(&dir, archive::suffix(&file.url)?);
+                if !archive::is_materialized(&archive, &files) {
+                    if !archive.is_file() {
+                        let event = RunEvent::ArchiveDownload {
+                            result_id: Some(id.clone()),
+                            archive_path: archive.clone(),
+                        };
+                        self.report(event, || format!("downloading the archive of result {id}"));
+                        let fresh =
+                            Fresh::Result { id: self.run_id.clone(), after_id, result_id: id.clone() };
+                        self.calls.fetch(&file, &archive, fresh).await?;
+                    }
+                    let event = RunEvent::ArchiveExtract {
+                        result_id: Some(id.clone()),
+                        extracted_dir: files.clone(),
+                    };
+                    self.report(event, || format!("unpacking the archive of result {id}"));
+                    unpack = Some(archive);
+                }
+            }
+            None => tracing::warn!(result_id = %id, "result has no archive"),
+        }
+        let run_dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let files = dir.join("files");
+            if let Some(archive) = unpack {
+                archive::unpack_blocking(&archive, &files)?;
+            }
+            archive::rename_structure_blocking(&files, &id)?;
+            write_atomic_blocking(&dir.join("metadata.json"), pyjson::to_string(&metadata, pyjson::PRETTY))?;
+            super::engine::append_paths(&mut line, &archive::result_paths(&run_dir, &id));
+            Ok((id, line))
+        })
+        .await
+        .expect("writing a result does not panic")
     }
 }
 

@@ -143,6 +143,15 @@ pub(crate) async fn write_atomic(path: &Path, mut text: String) -> Result<(), Er
     tokio::fs::rename(&tmp, path).await.map_err(file_error)
 }
 
+/// [`write_atomic`], on the calling thread.
+pub(crate) fn write_atomic_blocking(path: &Path, mut text: String) -> Result<(), Error> {
+    text.push('\n');
+    let tmp = tmp_path(path);
+    let file_error = |source| Error::File { path: path.to_owned(), source };
+    std::fs::write(&tmp, text).map_err(file_error)?;
+    std::fs::rename(&tmp, path).map_err(file_error)
+}
+
 fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");
