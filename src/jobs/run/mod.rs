@@ -128,14 +128,14 @@ macro_rules! run_option_setters {
             self
         }
 
-        /// What to keep of a pipeline's results (default [`DownloadMode::Everything`]); it must
+        /// What to keep of a pipeline's results (default [`DownloadMode::Everything`](crate::jobs::run::DownloadMode::Everything)); it must
         /// match the directory's.
         pub fn download_mode(mut self, mode: DownloadMode) -> Self {
             self.options.download_mode = Some(mode);
             self
         }
 
-        /// Report what the run does as it goes (see [`RunProgress`]; [`jsonl_progress`] writes
+        /// Report what the run does as it goes (see [`RunProgress`](crate::jobs::run::RunProgress); [`jsonl_progress`](crate::jobs::run::jsonl_progress) writes
         /// it as the CLI does). Called from the task that awaits the run, and from its
         /// downloads, so it should be quick.
         pub fn on_progress(
@@ -147,7 +147,7 @@ macro_rules! run_option_setters {
         }
 
         /// How many result archives a pipeline downloads and unpacks at once (default
-        /// [`DEFAULT_WORKERS`]; at least 1). Results are still committed in order.
+        /// [`DEFAULT_WORKERS`](crate::jobs::run::DEFAULT_WORKERS); at least 1). Results are still committed in order.
         pub fn workers(mut self, workers: usize) -> Self {
             self.options.workers = workers.max(1);
             self
